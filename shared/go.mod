@@ -1,0 +1,3 @@
+module github.com/agentdesk/agentdesk/shared
+
+go 1.26.8
