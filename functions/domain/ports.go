@@ -56,7 +56,9 @@ type (
 		At        time.Time
 	}
 	PutAudit struct{ Entry *Audit }
-	// DeleteCode consumes a reset code (it must still hold Hash).
+	// PutCode stores (replacing) a reset code; DeleteCode consumes one (it
+	// must still hold Hash).
+	PutCode    struct{ Code *ResetCode }
 	DeleteCode struct{ Email, Hash string }
 )
 
@@ -75,6 +77,7 @@ func (PutLink) op()       {}
 func (UseLink) op()       {}
 func (PutAudit) op()      {}
 func (DeleteCode) op()    {}
+func (PutCode) op()       {}
 
 // Add appends operations.
 func (b *Batch) Add(ops ...Op) { b.Ops = append(b.Ops, ops...) }
@@ -110,8 +113,28 @@ type ResetCode struct {
 	Email     string
 	Hash      string
 	Attempts  int
+	IssuedAt  time.Time
 	ExpiresAt time.Time
 }
+
+// Sessions is the hook into desktop sessions (station login): the admin
+// service asks whether an agent is signed in before an edit that logs them
+// out, and every revoking change (confirmed edit, disable, password reset or
+// change, forced logout) ends their sessions with a reason.
+type Sessions interface {
+	ActiveSession(ctx context.Context, tenantID, userID string) (bool, error)
+	RevokeUser(ctx context.Context, tenantID, userID, reason string) error
+}
+
+// Revocation reasons pushed to the desktop.
+const (
+	RevokeAdminEdit      = "admin_edit"
+	RevokeAdminLogout    = "admin_logout"
+	RevokeDisabled       = "account_disabled"
+	RevokePasswordReset  = "password_reset"
+	RevokePasswordChange = "password_changed"
+	RevokeInactivity     = "inactivity"
+)
 
 // Store is the persistence port. Reads return ErrNotFound; Commit returns
 // ErrEmailTaken, ErrVersion, ErrAlreadyUsed or ErrConflict when a condition
@@ -151,7 +174,6 @@ type Store interface {
 	FamilyRevoked(ctx context.Context, family string) (bool, error)
 	DeleteRefreshToken(ctx context.Context, hash string) error
 
-	PutResetCode(ctx context.Context, c *ResetCode) error
 	GetResetCode(ctx context.Context, email string) (*ResetCode, error)
 	// CountCodeAttempt adds one failed try and returns the new count.
 	CountCodeAttempt(ctx context.Context, email string) (int, error)

@@ -1,7 +1,10 @@
 package domain
 
 import (
+	"crypto/rand"
+	"encoding/base32"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/agentdesk/agentdesk/shared/api"
@@ -154,4 +157,13 @@ type Link struct {
 	UserID    string
 	ExpiresAt time.Time
 	UsedAt    time.Time
+}
+
+// NewID returns a random id with a readable prefix (usr_, tnt_, team_ ...).
+func NewID(prefix string) string {
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return prefix + "_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }
