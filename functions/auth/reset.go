@@ -85,7 +85,7 @@ func (s *Service) ForgotPassword(ctx context.Context, req api.ForgotPasswordRequ
 // ResetPassword sets a new password with the emailed code: at most
 // MaxCodeAttempts tries, single use, CodeTTL validity. It revokes every
 // token of the account.
-func (s *Service) ReApplyPassword(ctx context.Context, req api.ResetPasswordRequest) error {
+func (s *Service) ResetPassword(ctx context.Context, req api.ResetPasswordRequest) error {
 	email, ok := validate.Email(req.Email)
 	if !ok {
 		return domain.E(api.CodeInvalidEmail, "email")

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"encoding/json"
 	"sort"
 	"time"
 
@@ -16,15 +17,17 @@ import (
 // outboxItem is an email job. `type` and `status` are lower-case because the
 // stream filter in template.yaml matches on them; the mailer reads `ID`.
 type outboxItem struct {
-	Type          string `dynamodbav:"type"`
-	ID            string
-	TenantID      string
-	UserID        string
-	To            string
-	Locale        string
-	Template      string
-	Data          map[string]string `dynamodbav:",omitempty"`
-	Status        string            `dynamodbav:"status"`
+	Type     string `dynamodbav:"type"`
+	ID       string
+	TenantID string
+	UserID   string
+	To       string
+	Locale   string
+	Template string
+	// Data is JSON text: emptied once sent. (A map attribute is avoided:
+	// minidyn corrupts map values on update.)
+	Data          string
+	Status        string `dynamodbav:"status"`
 	Attempts      int
 	NextAttemptAt string
 	ClaimUntil    string `dynamodbav:",omitempty"`
@@ -42,14 +45,22 @@ func outboxItemOf(m *domain.OutboxMessage) (map[string]av, error) {
 	if next.IsZero() {
 		next = m.CreatedAt
 	}
+	data, err := json.Marshal(m.Data)
+	if err != nil {
+		return nil, err
+	}
 	it := outboxItem{Type: "outbox", ID: m.ID, TenantID: m.TenantID, UserID: m.UserID, To: m.To, Locale: m.Locale,
-		Template: m.Template, Data: m.Data, Status: status, Attempts: m.Attempts, NextAttemptAt: ts(next), CreatedAt: ts(m.CreatedAt)}
+		Template: m.Template, Data: string(data), Status: status, Attempts: m.Attempts, NextAttemptAt: ts(next), CreatedAt: ts(m.CreatedAt)}
 	return item(it, outboxPK(m.ID), skGuard, map[string]av{attrGSI1PK: s(outboxDue), attrGSI1SK: s(ts(m.CreatedAt) + "#" + m.ID)})
 }
 
 func (it *outboxItem) message() *domain.OutboxMessage {
+	var data map[string]string
+	if it.Data != "" {
+		_ = json.Unmarshal([]byte(it.Data), &data)
+	}
 	m := &domain.OutboxMessage{ID: it.ID, TenantID: it.TenantID, UserID: it.UserID, To: it.To, Locale: it.Locale,
-		Template: it.Template, Data: it.Data, Status: it.Status, Attempts: it.Attempts, NextAttemptAt: parseTS(it.NextAttemptAt),
+		Template: it.Template, Data: data, Status: it.Status, Attempts: it.Attempts, NextAttemptAt: parseTS(it.NextAttemptAt),
 		LastError: it.LastError, CreatedAt: parseTS(it.CreatedAt)}
 	if it.SentAt != "" {
 		m.SentAt = parseTS(it.SentAt)
@@ -96,10 +107,11 @@ func (st *Store) ClaimOutbox(ctx context.Context, id string, now time.Time, leas
 func (st *Store) MarkSent(ctx context.Context, id string, now time.Time) error {
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &st.table, Key: key(outboxPK(id), skGuard),
-		UpdateExpression:          aws.String("SET #st = :sent, SentAt = :now, GSI1PK = :done, #ttl = :ttl REMOVE #data, ClaimUntil"),
+		// Data is overwritten, not REMOVEd: minidyn ignores REMOVE after SET.
+		UpdateExpression:          aws.String("SET #st = :sent, SentAt = :now, GSI1PK = :done, #ttl = :ttl, #data = :nodata, ClaimUntil = :empty"),
 		ConditionExpression:       aws.String("#st = :sending"),
 		ExpressionAttributeNames:  map[string]string{"#st": "status", "#data": "Data", "#ttl": attrTTL},
-		ExpressionAttributeValues: map[string]av{":sent": s(domain.OutboxSent), ":sending": s(domain.OutboxSending), ":now": s(ts(now)), ":done": s(outboxDone), ":ttl": n(now.Add(doneOutboxTTL).Unix())},
+		ExpressionAttributeValues: map[string]av{":sent": s(domain.OutboxSent), ":sending": s(domain.OutboxSending), ":now": s(ts(now)), ":done": s(outboxDone), ":ttl": n(now.Add(doneOutboxTTL).Unix()), ":empty": s("")},
 	})
 	if isConditionFailed(err) {
 		return domain.ErrConflict
@@ -110,25 +122,26 @@ func (st *Store) MarkSent(ctx context.Context, id string, now time.Time) error {
 // ReleaseOutbox gives a claimed message back for a later try, or fails it.
 func (st *Store) ReleaseOutbox(ctx context.Context, id string, attempts int, next time.Time, lastErr string, final bool) error {
 	status, gsi := domain.OutboxPending, outboxDue
-	upd := "SET #st = :status, Attempts = :a, NextAttemptAt = :next, LastError = :err, GSI1PK = :gsi REMOVE ClaimUntil"
+	upd := "SET #st = :status, Attempts = :a, NextAttemptAt = :next, LastError = :err, GSI1PK = :gsi, ClaimUntil = :empty"
 	if final {
 		status, gsi = domain.OutboxFailed, outboxDone
-		upd = "SET #st = :status, Attempts = :a, NextAttemptAt = :next, LastError = :err, GSI1PK = :gsi REMOVE ClaimUntil, #data"
+		upd += ", #data = :empty"
 	}
 	if len(lastErr) > 500 {
 		lastErr = lastErr[:500]
 	}
 	names := map[string]string{"#st": "status"}
+	vals := map[string]av{":status": s(status), ":a": n(int64(attempts)), ":next": s(ts(next)),
+		":err": s(lastErr), ":gsi": s(gsi), ":sending": s(domain.OutboxSending), ":empty": s("")}
 	if final {
 		names["#data"] = "Data"
 	}
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &st.table, Key: key(outboxPK(id), skGuard),
-		UpdateExpression:         aws.String(upd),
-		ConditionExpression:      aws.String("#st = :sending"),
-		ExpressionAttributeNames: names,
-		ExpressionAttributeValues: map[string]av{":status": s(status), ":a": n(int64(attempts)), ":next": s(ts(next)),
-			":err": s(lastErr), ":gsi": s(gsi), ":sending": s(domain.OutboxSending)},
+		UpdateExpression:          aws.String(upd),
+		ConditionExpression:       aws.String("#st = :sending"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: vals,
 	})
 	if isConditionFailed(err) {
 		return domain.ErrConflict

@@ -1,0 +1,6 @@
+// Command agent is the AgentFunction Lambda: it only wires (see package app).
+package main
+
+import "github.com/agentdesk/agentdesk/functions/app"
+
+func main() { app.ServeHTTPFunction("AgentFunction") }
