@@ -5,6 +5,8 @@ import "github.com/agentdesk/agentdesk/functions/i18n"
 // Catalog holds every string of the emailed-link pages.
 var Catalog = i18n.Catalog{
 	"en": {
+		"disabled.heading":  "Account disabled",
+		"disabled.body":     "Your AgentDesk account is disabled. Contact your administrator.",
 		"common.title":      "{heading} – AgentDesk",
 		"common.close":      "You can close this page.",
 		"common.greeting":   "Hello {display_name},",
@@ -58,6 +60,8 @@ var Catalog = i18n.Catalog{
 		"badrequest.body":    "The form could not be read. Open the link from your email again.",
 	},
 	"fr": {
+		"disabled.heading":  "Compte désactivé",
+		"disabled.body":     "Votre compte AgentDesk est désactivé. Contactez votre administrateur.",
 		"common.title":      "{heading} – AgentDesk",
 		"common.close":      "Vous pouvez fermer cette page.",
 		"common.greeting":   "Bonjour {display_name},",
@@ -111,6 +115,8 @@ var Catalog = i18n.Catalog{
 		"badrequest.body":    "Le formulaire n’a pas pu être lu. Rouvrez le lien reçu par e-mail.",
 	},
 	"pt-BR": {
+		"disabled.heading":  "Conta desativada",
+		"disabled.body":     "Sua conta do AgentDesk está desativada. Entre em contato com o seu administrador.",
 		"common.title":      "{heading} – AgentDesk",
 		"common.close":      "Você já pode fechar esta página.",
 		"common.greeting":   "Olá, {display_name},",

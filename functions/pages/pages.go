@@ -21,19 +21,24 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/agentdesk/agentdesk/functions/auth"
 	"github.com/agentdesk/agentdesk/functions/domain"
 	"github.com/agentdesk/agentdesk/functions/i18n"
 	"github.com/agentdesk/agentdesk/shared/api"
 	"github.com/agentdesk/agentdesk/shared/validate"
 )
 
-// LinkInfo describes the person an emailed link belongs to.
-type LinkInfo struct{ Email, DisplayName, TenantName, Locale string }
+// LinkInfo describes the person an emailed link belongs to (Email,
+// DisplayName, TenantName, Locale). It is auth.LinkInfo, so the auth
+// service implements Links as it is.
+type LinkInfo = auth.LinkInfo
 
 // Links is the service behind the pages. Errors are *domain.Error with the
-// codes api.CodeLinkExpired, api.CodeLinkUsed, api.CodeInvalidToken and (for
-// CompletePasswordLink) api.CodeWeakPassword with Args["reason"] one of the
-// validate.Password* reasons; anything else is shown as an internal error.
+// codes api.CodeLinkExpired, api.CodeLinkUsed, api.CodeInvalidToken,
+// api.CodeAccountDisabled and (for CompletePasswordLink)
+// api.CodeWeakPassword with Args["reason"] one of the validate.Password*
+// reasons; anything else is shown as an internal error. A LinkInfo returned
+// with an error, when known, picks the language of the error page.
 type Links interface {
 	// InspectLink checks a link of kind (domain.LinkSetPassword) without
 	// using it.
@@ -165,7 +170,7 @@ func (h *handler) resetForm(w http.ResponseWriter, r *http.Request) {
 	}
 	info, err := h.links.InspectLink(r.Context(), token, domain.LinkSetPassword)
 	if err != nil {
-		h.linkError(w, r, err, "reset", token)
+		h.linkError(w, r, err, "reset", token, info)
 		return
 	}
 	nonce := h.nonce(w, r)
@@ -217,7 +222,7 @@ func (h *handler) resetSubmit(w http.ResponseWriter, r *http.Request) {
 	if problem != "" {
 		info, err := h.links.InspectLink(r.Context(), token, domain.LinkSetPassword)
 		if err != nil {
-			h.linkError(w, r, err, "reset", token)
+			h.linkError(w, r, err, "reset", token, info)
 			return
 		}
 		h.form(w, r, http.StatusUnprocessableEntity, info, token, nonce, problem)
@@ -236,7 +241,7 @@ func (h *handler) resetSubmit(w http.ResponseWriter, r *http.Request) {
 			h.form(w, r, http.StatusUnprocessableEntity, info, token, nonce, weakKey(de.Args["reason"]))
 			return
 		}
-		h.linkError(w, r, err, "reset", token)
+		h.linkError(w, r, err, "reset", token, info)
 		return
 	}
 	h.message(w, r, http.StatusOK, h.requestLocale(r, info.Locale), "done", nil)
@@ -261,7 +266,7 @@ func (h *handler) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	info, err := h.links.VerifyEmail(r.Context(), token)
 	if err != nil {
-		h.linkError(w, r, err, "verify", token)
+		h.linkError(w, r, err, "verify", token, info)
 		return
 	}
 	loc := h.requestLocale(r, info.Locale)
@@ -281,9 +286,11 @@ func (h *handler) verify(w http.ResponseWriter, r *http.Request) {
 
 // ---- link errors ----------------------------------------------------------
 
-// linkError shows the page for a Links error. flow is "reset" or "verify".
-func (h *handler) linkError(w http.ResponseWriter, r *http.Request, err error, flow, token string) {
-	loc := h.requestLocale(r, "")
+// linkError shows the page for a Links error, in the language of the
+// link's owner when the service told who it is. flow is "reset" or
+// "verify".
+func (h *handler) linkError(w http.ResponseWriter, r *http.Request, err error, flow, token string, info LinkInfo) {
+	loc := h.requestLocale(r, info.Locale)
 	switch domain.CodeOf(err) {
 	case api.CodeLinkExpired:
 		h.message(w, r, http.StatusGone, loc, "expired", nil)
@@ -291,6 +298,8 @@ func (h *handler) linkError(w http.ResponseWriter, r *http.Request, err error, f
 		h.message(w, r, http.StatusGone, loc, "used", []string{"used." + flow + "_hint"})
 	case api.CodeInvalidToken, api.CodeNotFound:
 		h.message(w, r, http.StatusNotFound, loc, "invalid", nil)
+	case api.CodeAccountDisabled:
+		h.message(w, r, http.StatusForbidden, loc, "disabled", nil)
 	default:
 		// The error may come from anywhere below: it is logged without the
 		// request URL (which carries the token) and with the token scrubbed.

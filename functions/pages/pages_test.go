@@ -34,20 +34,25 @@ type memLink struct {
 	used     bool
 	password string
 	broken   bool // the service fails (internal error)
+	disabled bool // the account is disabled
 }
 
+// get returns the link, or an error with the owner's info (as the auth
+// service does) when the link cannot be used.
 func (m *memLinks) get(token, kind string) (*memLink, error) {
 	m.calls++
 	l, ok := m.links[token]
 	switch {
 	case !ok || (kind != "" && l.kind != kind):
-		return nil, domain.E(api.CodeInvalidToken)
+		return &memLink{}, domain.E(api.CodeInvalidToken)
 	case l.broken:
-		return nil, errors.New("dynamodb: connection reset (token " + token + ")")
+		return &memLink{}, errors.New("dynamodb: connection reset (token " + token + ")")
 	case l.used:
-		return nil, domain.E(api.CodeLinkUsed)
+		return l, domain.E(api.CodeLinkUsed)
 	case l.expired:
-		return nil, domain.E(api.CodeLinkExpired)
+		return l, domain.E(api.CodeLinkExpired)
+	case l.disabled:
+		return l, domain.E(api.CodeAccountDisabled)
 	}
 	return l, nil
 }
@@ -56,10 +61,7 @@ func (m *memLinks) InspectLink(_ context.Context, token, kind string) (LinkInfo,
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	l, err := m.get(token, kind)
-	if err != nil {
-		return LinkInfo{}, err
-	}
-	return l.info, nil
+	return l.info, err
 }
 
 func (m *memLinks) CompletePasswordLink(_ context.Context, token, password string) (LinkInfo, error) {
@@ -67,10 +69,10 @@ func (m *memLinks) CompletePasswordLink(_ context.Context, token, password strin
 	defer m.mu.Unlock()
 	l, err := m.get(token, domain.LinkSetPassword)
 	if err != nil {
-		return LinkInfo{}, err
+		return l.info, err
 	}
 	if reason := validate.Password(password, l.info.Email, l.info.DisplayName, l.info.TenantName); reason != validate.PasswordOK {
-		return LinkInfo{}, &domain.Error{Code: api.CodeWeakPassword, Field: "new_password", Args: map[string]string{"reason": reason}}
+		return l.info, &domain.Error{Code: api.CodeWeakPassword, Field: "new_password", Args: map[string]string{"reason": reason}}
 	}
 	l.password, l.used = password, true
 	return l.info, nil
@@ -81,7 +83,7 @@ func (m *memLinks) VerifyEmail(_ context.Context, token string) (LinkInfo, error
 	defer m.mu.Unlock()
 	l, err := m.get(token, domain.LinkVerifyEmail)
 	if err != nil {
-		return LinkInfo{}, err
+		return l.info, err
 	}
 	l.used = true
 	return l.info, nil
@@ -104,6 +106,8 @@ func newFixture(t *testing.T) *fixture {
 		"tok-nolang":  {kind: domain.LinkSetPassword, info: LinkInfo{Email: "kim@acme.example", DisplayName: "Kim", TenantName: "Acme"}},
 		"tok-expired": {kind: domain.LinkSetPassword, expired: true},
 		"tok-used":    {kind: domain.LinkSetPassword, used: true},
+		"tok-exp-pt":  {kind: domain.LinkSetPassword, expired: true, info: LinkInfo{Email: "joao@acme.example", Locale: "pt-BR"}},
+		"tok-off":     {kind: domain.LinkSetPassword, disabled: true, info: LinkInfo{Email: "off@acme.example", Locale: "fr"}},
 		"tok-broken":  {kind: domain.LinkSetPassword, broken: true},
 		"tok-evil": {kind: domain.LinkSetPassword, info: LinkInfo{
 			Email: "eve@acme.example", DisplayName: `<script>alert(1)</script>`, TenantName: `"><img src=x onerror=alert(2)>`, Locale: "en"}},
@@ -403,6 +407,9 @@ func TestLinkStatePages(t *testing.T) {
 		{"verify unknown pt", get("/p/verify?token=zzz", "pt-BR"), 404, "Este link não é válido"},
 		{"post expired", post(submit("tok-expired", "x", goodPassword, goodPassword), c), 403, "Please open the link again"},
 		{"internal error", get("/p/reset?token=tok-broken", ""), 500, "Something went wrong"},
+		{"expired in the owner's language", get("/p/reset?token=tok-exp-pt", "en"), 410, "Este link expirou"},
+		{"lang still overrides", get("/p/reset?token=tok-exp-pt&lang=en", ""), 410, "This link has expired"},
+		{"disabled account", get("/p/reset?token=tok-off", ""), 403, "Votre compte AgentDesk est désactivé"},
 		{"unknown page", get("/p/other", ""), 404, "Page not found"},
 		{"method", httptest.NewRequest(http.MethodDelete, "/p/reset?token=tok-en", nil), 405, "Not allowed"},
 		{"head verify", httptest.NewRequest(http.MethodHead, "/p/verify?token=ver-ok", nil), 405, "Not allowed"},
