@@ -71,7 +71,7 @@ type env struct {
 func setup(t *testing.T) *env {
 	t.Helper()
 	db, table := dynamolocal.StartForTest(t)
-	srv := startSES(t)
+	srv := seslocal.StartForTest(t)
 	client, err := seslocal.NewClient(context.Background(), srv.Endpoint())
 	if err != nil {
 		t.Fatal(err)
@@ -94,18 +94,6 @@ func setup(t *testing.T) *env {
 		}
 	})
 	return e
-}
-
-// startSES runs the real SES emulator for one test.
-func startSES(t *testing.T) *seslocal.Server {
-	t.Helper()
-	// Start's context bounds the emulator's life, not just its start-up.
-	srv, err := seslocal.Start(context.Background(), "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("start SES emulator: %v", err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return srv
 }
 
 var seq atomic.Int64

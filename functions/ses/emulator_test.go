@@ -13,20 +13,8 @@ import (
 	"github.com/agentdesk/agentdesk/infra/seslocal"
 )
 
-// startEmulator runs the real SES v2 emulator (aws-ses-v2-local).
-func startEmulator(t *testing.T) *seslocal.Server {
-	t.Helper()
-	// Start's context bounds the emulator's life, not just its start-up.
-	srv, err := seslocal.Start(context.Background(), "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("start SES emulator: %v", err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return srv
-}
-
 func TestSendThroughEmulator(t *testing.T) {
-	srv := startEmulator(t)
+	srv := seslocal.StartForTest(t)
 	ctx := context.Background()
 	client, err := seslocal.NewClient(ctx, srv.Endpoint())
 	if err != nil {
@@ -65,7 +53,7 @@ func TestSendThroughEmulator(t *testing.T) {
 }
 
 func TestEmulatorRejectionIsPermanent(t *testing.T) {
-	srv := startEmulator(t)
+	srv := seslocal.StartForTest(t)
 	ctx := context.Background()
 	client, _ := seslocal.NewClient(ctx, srv.Endpoint())
 	s, _ := New(client, Config{From: "no-reply@agentdesk.test"})
