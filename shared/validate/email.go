@@ -3,11 +3,16 @@ package validate
 import (
 	"net/mail"
 	"strings"
+	"unicode/utf8"
 )
 
 // Email normalises an address for storage and lookup (trimmed, lower-cased)
 // and reports whether it is a plain addr-spec with a dotted domain.
 func Email(s string) (string, bool) {
+	// Check UTF-8 first: ToLower would turn invalid bytes into U+FFFD.
+	if !utf8.ValidString(s) {
+		return "", false
+	}
 	s = strings.ToLower(strings.TrimSpace(s))
 	if s == "" || !Length(s, MaxEmail) {
 		return "", false

@@ -4,6 +4,7 @@ package validate
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -37,14 +38,19 @@ func Length(s string, max int) bool {
 }
 
 // Text trims s and checks it is valid UTF-8, within max runes and free of
-// control characters. Empty text is allowed; callers check required fields.
+// control characters: C0 and C1 controls and DEL, the Unicode line and
+// paragraph separators (single-line text has no line breaks), and the
+// bidirectional embedding, override and isolate controls (they can make a
+// name display as something else). Empty text is allowed; callers check
+// required fields.
 func Text(s string, max int) (string, bool) {
 	s = strings.TrimSpace(s)
 	if !Length(s, max) {
 		return "", false
 	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' ||
+			r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069' {
 			return "", false
 		}
 	}

@@ -49,39 +49,88 @@ func Password(pw string, personal ...string) string {
 		return PasswordTooLong
 	}
 	folded := strings.ToLower(pw)
-	if _, ok := common[folded]; ok {
-		return PasswordCommon
-	}
-	// "Password1!" style: a common word with digits or symbols bolted on.
-	if _, ok := common[strings.TrimRightFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) })]; ok && len(strings.TrimRightFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) })) >= 6 {
+	if isCommon(folded) {
 		return PasswordCommon
 	}
 	if repetitive(folded) {
 		return PasswordRepetitive
 	}
-	for _, p := range personal {
-		for _, w := range words(p) {
-			if len(w) >= 4 && strings.Contains(folded, w) && len(w)*2 >= len(folded) {
-				return PasswordPersonal
-			}
-		}
+	if isPersonal(folded, personal) {
+		return PasswordPersonal
 	}
 	return PasswordOK
 }
 
-// repetitive is true for one repeated character, or a run along the
-// alphabet, digits or a keyboard row covering the whole password.
-func repetitive(s string) bool {
-	r := []rune(s)
-	same := true
-	for i := 1; i < len(r); i++ {
-		if r[i] != r[0] {
-			same = false
-			break
+// isCommon looks the lower-cased password up in the common list as typed,
+// without symbols bolted on at the end ("Welcome2025!"), and without digits
+// and symbols bolted on ("Password1!") when a word of 6+ letters remains.
+func isCommon(folded string) bool {
+	if _, ok := common[folded]; ok {
+		return true
+	}
+	noSymbols := strings.TrimRightFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if _, ok := common[noSymbols]; ok {
+		return true
+	}
+	word := strings.TrimRightFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) })
+	if _, ok := common[word]; ok && len(word) >= 6 {
+		return true
+	}
+	return false
+}
+
+// isPersonal is true when a word of the user's (4+ characters) makes up at
+// least half of the password. The words of a personal string are its
+// letter-and-digit runs, the whole string, the local part of an email, and
+// those with the separators removed ("jane.doe" -> "janedoe"); the password
+// is compared as typed and with its separators removed.
+func isPersonal(folded string, personal []string) bool {
+	candidates := []string{folded}
+	if c := compact(folded); c != folded && c != "" {
+		candidates = append(candidates, c)
+	}
+	for _, p := range personal {
+		p = strings.ToLower(strings.TrimSpace(p))
+		ws := append(words(p), p, compact(p))
+		if at := strings.LastIndexByte(p, '@'); at > 0 {
+			ws = append(ws, p[:at], compact(p[:at]))
+		}
+		for _, w := range ws {
+			if utf8.RuneCountInString(w) < 4 {
+				continue
+			}
+			for _, c := range candidates {
+				if strings.Contains(c, w) && len(w)*2 >= len(c) {
+					return true
+				}
+			}
 		}
 	}
-	if same {
-		return true
+	return false
+}
+
+// compact keeps only the letters and digits of s.
+func compact(s string) string {
+	return strings.Join(words(s), "")
+}
+
+// repetitive is true for a short unit repeated over the whole password, or
+// a run along the alphabet, digits or a keyboard row covering it.
+func repetitive(s string) bool {
+	r := []rune(s)
+	// One character, or a unit of up to 4 repeated: "aaaaaaaa", "abababab",
+	// "abcabcab", "passpass".
+	for period := 1; period <= 4 && period < len(r); period++ {
+		periodic := true
+		for i := period; i < len(r); i++ {
+			if r[i] != r[i-period] {
+				periodic = false
+				break
+			}
+		}
+		if periodic {
+			return true
+		}
 	}
 	for _, seq := range []string{
 		"abcdefghijklmnopqrstuvwxyz", "01234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm",
