@@ -101,9 +101,9 @@ func (c *Client) Me(ctx context.Context) (*api.MeResponse, error) {
 	return &out, nil
 }
 
-// ChangePassword is POST /v1/me/password. Every session of the user is
-// revoked; the answer is a fresh token pair for this device (nil if the
-// server sent none).
+// ChangePassword is POST /v1/me/password. Every other session of the user
+// is revoked; the answer is a fresh token pair for this device (nil if the
+// server sent none). Problems: 403 wrong_current_password, 422 weak_password.
 func (c *Client) ChangePassword(ctx context.Context, req api.ChangePasswordRequest) (*api.TokenResponse, error) {
 	var raw json.RawMessage
 	if err := c.authed(ctx, http.MethodPost, "/v1/me/password", nil, req, &raw); err != nil {
