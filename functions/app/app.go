@@ -63,11 +63,11 @@ func New(db *dynamodb.Client, cfg Config) *App {
 		Auth: a, Admin: ad, Agent: ag, Log: log,
 		Pages: pages.New(a, pages.Options{CSRFKey: cfg.Keys.CSRF, Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Log: log}),
 	}
-	return &App{Store: store, Auth: a, Admin: ad, Agent: ag, Handlers: map[string]http.Handler{
-		"AuthFunction":  httpapi.NewAuthHandler(d),
-		"AgentFunction": httpapi.NewAgentHandler(d),
-		"AdminFunction": httpapi.NewAdminHandler(d),
-	}}
+	handlers := map[string]http.Handler{}
+	for name, build := range httpapi.Functions {
+		handlers[name] = build(d)
+	}
+	return &App{Store: store, Auth: a, Admin: ad, Agent: ag, Handlers: handlers}
 }
 
 // Logger is the structured JSON logger every function uses.
@@ -83,7 +83,7 @@ func Logger() *slog.Logger {
 // TABLE_NAME, SECRET_ARN, PUBLIC_BASE_URL and the optional voice settings
 // SIP_WS_URI, SIP_DOMAIN, ICE_SERVERS (JSON array of api.ICEServer).
 func FromEnv(ctx context.Context) (*App, aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := AWSConfig(ctx)
 	if err != nil {
 		return nil, cfg, err
 	}
@@ -114,3 +114,7 @@ func VoiceFromEnv() (agent.VoiceConfig, error) {
 	}
 	return v, nil
 }
+
+// AWSConfig loads the SDK configuration from the environment (endpoints
+// such as AWS_ENDPOINT_URL_DYNAMODB included).
+func AWSConfig(ctx context.Context) (aws.Config, error) { return config.LoadDefaultConfig(ctx) }

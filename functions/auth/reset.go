@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"time"
 
 	"github.com/agentdesk/agentdesk/functions/domain"
 	"github.com/agentdesk/agentdesk/shared/api"
@@ -103,7 +104,7 @@ func (s *Service) ResetPassword(ctx context.Context, req api.ResetPasswordReques
 	now := s.now()
 	switch {
 	case c.Attempts >= s.Policy.MaxCodeAttempts:
-		return domain.E(api.CodeTooManyAttempts, "code")
+		return codeLocked(c, now)
 	case !now.Before(c.ExpiresAt):
 		return domain.E(api.CodeCodeExpired, "code")
 	}
@@ -113,7 +114,7 @@ func (s *Service) ResetPassword(ctx context.Context, req api.ResetPasswordReques
 			return err
 		}
 		if n >= s.Policy.MaxCodeAttempts {
-			return domain.E(api.CodeTooManyAttempts, "code")
+			return codeLocked(c, now)
 		}
 		return domain.E(api.CodeInvalidCode, "code")
 	}
@@ -189,4 +190,12 @@ func orDummy(h, dummy string) string {
 		return dummy
 	}
 	return h
+}
+
+// codeLocked answers a code tried too often: a new code can be requested
+// once this one has expired (the Retry-After).
+func codeLocked(c *domain.ResetCode, now time.Time) error {
+	e := tooMany(max(c.ExpiresAt.Sub(now), time.Second))
+	e.(*domain.Error).Field = "code"
+	return e
 }

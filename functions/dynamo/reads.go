@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/agentdesk/agentdesk/functions/domain"
+	"github.com/agentdesk/agentdesk/shared/api"
 )
 
 func userItem(u *domain.User) (map[string]av, error) {
@@ -26,6 +27,12 @@ func (st *Store) GetTenant(ctx context.Context, id string) (*domain.Tenant, erro
 	var t domain.Tenant
 	if err := st.get(ctx, tenantPK(id), skTenant, &t); err != nil {
 		return nil, err
+	}
+	idp := &t.IdentityProvider
+	idp.Domains, idp.EntraTenantIDs = orEmpty(idp.Domains), orEmpty(idp.EntraTenantIDs)
+	t.StationPolicy.AllowedModes = orEmpty(t.StationPolicy.AllowedModes)
+	if t.Banners == nil {
+		t.Banners = []api.Banner{}
 	}
 	return &t, nil
 }
@@ -130,6 +137,7 @@ func (st *Store) GetQueue(ctx context.Context, tenantID, id string) (*domain.Que
 	if err := st.get(ctx, tenantPK(tenantID), queueSK(id), &q); err != nil {
 		return nil, err
 	}
+	q.Channels = orEmpty(q.Channels)
 	return &q, nil
 }
 
@@ -150,7 +158,9 @@ func (st *Store) ListQueues(ctx context.Context, tenantID string) ([]*domain.Que
 	err := st.queryPrefix(ctx, tenantPK(tenantID), "QUEUE#", func(m map[string]av) error {
 		var q domain.Queue
 		out = append(out, &q)
-		return attributevalue.UnmarshalMap(m, &q)
+		err := attributevalue.UnmarshalMap(m, &q)
+		q.Channels = orEmpty(q.Channels)
+		return err
 	})
 	return out, err
 }
@@ -225,6 +235,7 @@ func (st *Store) ListAudit(ctx context.Context, tenantID string, f domain.AuditF
 		if err := attributevalue.UnmarshalMap(m, &a); err != nil {
 			return nil, "", err
 		}
+		a.Changes = orEmpty(a.Changes)
 		out = append(out, &a)
 	}
 	next := ""
@@ -233,4 +244,12 @@ func (st *Store) ListAudit(ctx context.Context, tenantID string, f domain.AuditF
 		next = base64.RawURLEncoding.EncodeToString([]byte(ts(last.At) + "#" + last.ID))
 	}
 	return out, next, nil
+}
+
+// orEmpty reads an absent list attribute (see prune) as an empty list.
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

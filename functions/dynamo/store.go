@@ -43,11 +43,36 @@ func item(v any, pk, sk string, extra map[string]av) (map[string]av, error) {
 	if err != nil {
 		return nil, err
 	}
+	prune(m)
 	m[attrPK], m[attrSK] = s(pk), s(sk)
 	for k, x := range extra {
 		m[k] = x
 	}
 	return m, nil
+}
+
+// prune drops empty lists and maps, at any depth: an absent attribute
+// reads back as an empty slice, and minidyn (the embedded DynamoDB) mangles
+// empty lists into unrelated values.
+func prune(m map[string]av) {
+	for k, v := range m {
+		switch x := v.(type) {
+		case *types.AttributeValueMemberL:
+			if len(x.Value) == 0 {
+				delete(m, k)
+			}
+			for _, e := range x.Value {
+				if mm, ok := e.(*types.AttributeValueMemberM); ok {
+					prune(mm.Value)
+				}
+			}
+		case *types.AttributeValueMemberM:
+			prune(x.Value)
+			if len(x.Value) == 0 {
+				delete(m, k)
+			}
+		}
+	}
 }
 
 // failure says which error a cancelled transaction item stands for.

@@ -64,6 +64,24 @@ func respond(w http.ResponseWriter, status int, resp any) {
 
 type empty struct{}
 
+// Functions maps each HTTP function of template.yaml to its handler
+// constructor.
+var Functions = map[string]func(Deps) http.Handler{
+	"AuthFunction":  NewAuthHandler,
+	"AgentFunction": NewAgentHandler,
+	"AdminFunction": NewAdminHandler,
+}
+
+// Patterns lists the "METHOD /path" patterns each function serves, for the
+// test that holds template.yaml, the OpenAPI spec and the handlers together.
+func Patterns() map[string][]string {
+	out := map[string][]string{}
+	for name, build := range Functions {
+		out[name] = build(Deps{Log: slog.Default(), Pages: http.NotFoundHandler()}).(*observed).rt.patterns
+	}
+	return out
+}
+
 // NewAuthHandler serves AuthFunction's routes: health, sign-in, tokens,
 // password flows and the emailed-link pages.
 func NewAuthHandler(d Deps) http.Handler {
@@ -95,11 +113,9 @@ func NewAuthHandler(d Deps) http.Handler {
 	rt.handle("POST /v1/auth/password/reset", one(204, func(r *http.Request, req api.ResetPasswordRequest) (empty, error) {
 		return empty{}, a.ResetPassword(r.Context(), req)
 	}))
-	if d.Pages != nil {
-		rt.mux.Handle("GET /p/reset", d.Pages)
-		rt.mux.Handle("POST /p/reset", d.Pages)
-		rt.mux.Handle("GET /p/verify", d.Pages)
-	}
+	rt.handle("GET /p/reset", d.Pages)
+	rt.handle("POST /p/reset", d.Pages)
+	rt.handle("GET /p/verify", d.Pages)
 	return observe(d.Log, rt)
 }
 

@@ -66,8 +66,16 @@ func (w *statusWriter) WriteHeader(s int) {
 
 // observe adds the request id, a JSON access log line (no bodies, no
 // query strings: tokens travel there), panic recovery and security headers.
-func observe(base *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func observe(base *slog.Logger, rt *router) http.Handler { return &observed{log: base, rt: rt} }
+
+type observed struct {
+	log *slog.Logger
+	rt  *router
+}
+
+func (o *observed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	base, next := o.log, o.rt
+	{
 		start := time.Now()
 		id := requestID(r)
 		log := base.With("request_id", id)
@@ -88,7 +96,7 @@ func observe(base *slog.Logger, next http.Handler) http.Handler {
 				"duration_ms", time.Since(start).Milliseconds())
 		}()
 		next.ServeHTTP(sw, r)
-	})
+	}
 }
 
 // principal is the authenticated caller of a protected route.
@@ -120,11 +128,17 @@ func authenticated(a *auth.Service, next http.HandlerFunc) http.HandlerFunc {
 }
 
 // router wraps a ServeMux so unmatched routes answer problems, not text.
-type router struct{ mux *http.ServeMux }
+type router struct {
+	mux      *http.ServeMux
+	patterns []string
+}
 
 func newRouter() *router { return &router{mux: http.NewServeMux()} }
 
-func (rt *router) handle(pattern string, h http.HandlerFunc) { rt.mux.HandleFunc(pattern, h) }
+func (rt *router) handle(pattern string, h http.Handler) {
+	rt.mux.Handle(pattern, h)
+	rt.patterns = append(rt.patterns, pattern)
+}
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := rt.mux.Handler(r); pattern == "" {
