@@ -1,0 +1,60 @@
+# AgentDesk. `make help` lists the targets.
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+GO       ?= go
+PKGS     := ./shared/... ./functions/... ./infra/...
+FUZZTIME ?= 5s
+
+# Lambda functions: logical id in template.yaml -> main package.
+FUNCTIONS := AuthFunction AgentFunction AdminFunction MailerFunction
+cmd_AuthFunction   := ./functions/cmd/auth
+cmd_AgentFunction  := ./functions/cmd/agent
+cmd_AdminFunction  := ./functions/cmd/admin
+cmd_MailerFunction := ./functions/cmd/mailer
+LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath
+
+.PHONY: help setup vet test fuzz run run-backend bench build clean $(addprefix build-,$(FUNCTIONS))
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@printf "  %-22s %s\n" "build-<Function>" "Build one Lambda into \$$ARTIFACTS_DIR/bootstrap (SAM makefile builds): $(FUNCTIONS)"
+
+setup: ## Install what is missing (Debian packages, SES emulator, Go modules); idempotent
+	@scripts/setup.sh
+
+vet: setup ## go vet every package
+	$(GO) vet $(PKGS)
+
+test: setup vet ## Vet, run every test with the race detector, then a short fuzz pass
+	$(GO) test -race -count=1 $(PKGS)
+	@$(MAKE) fuzz
+
+fuzz: setup ## Run each Fuzz* target for FUZZTIME (default 5s)
+	@GO=$(GO) scripts/fuzz.sh -t $(FUZZTIME) $(PKGS)
+
+run: setup ## Run the local stack (API, embedded DynamoDB, SES emulator)
+	$(GO) run ./infra/cmd/agentdesk-local
+
+run-backend: setup ## Run the backend half of the local stack
+	$(GO) run ./infra/cmd/agentdesk-local
+
+bench: setup ## Run the load benchmark against the local stack
+	$(GO) run ./infra/cmd/agentdesk-bench
+
+build: ## Build the Lambda binaries into build/<Function>/bootstrap (linux/arm64)
+	@for fn in $(FUNCTIONS); do \
+		$(MAKE) build-$$fn ARTIFACTS_DIR=$(CURDIR)/build/$$fn; \
+	done
+
+# SAM's BuildMethod: makefile calls build-<LogicalId> with ARTIFACTS_DIR set.
+$(addprefix build-,$(FUNCTIONS)): build-%:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set" >&2; exit 1; }
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap $(cmd_$*)
+
+clean: ## Remove build outputs
+	rm -rf build .aws-sam

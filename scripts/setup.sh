@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Installs what the local stack and the tests need, on a fresh Debian 12
+# machine (run as root, or as a user with sudo) that has Go, node and npm.
+# Idempotent and quiet: when nothing it depends on has changed since the last
+# successful run (see the stamp under .local/), it does nothing.
+#
+#   scripts/setup.sh          install what is missing
+#   FORCE=1 scripts/setup.sh  ignore the stamp
+set -euo pipefail
+
+# Debian packages, installed only when missing. Append here (one list).
+#   make             the Makefile
+#   ca-certificates  TLS roots for the Go module proxy and the npm registry
+#   gcc libc6-dev    cgo, which `go test -race` needs
+APT_PACKAGES="make ca-certificates gcc libc6-dev"
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SELF="$ROOT/scripts/$(basename "${BASH_SOURCE[0]}")"
+cd "$ROOT"
+SES_DIR="infra/ses"
+STAMP_DIR=".local"
+STAMP="$STAMP_DIR/setup.stamp"
+
+say() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+# run_quiet runs a command, showing its output only when it fails.
+run_quiet() {
+	local log
+	log="$(mktemp)"
+	if ! "$@" >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		die "failed: $*"
+	fi
+	rm -f "$log"
+}
+
+# fingerprint hashes every input of this script, so that a change to any of
+# them (or to this script) reruns the setup.
+fingerprint() {
+	{
+		cat "$SELF"
+		for f in go.work "$SES_DIR/package.json" "$SES_DIR/package-lock.json" */go.mod */go.sum; do
+			if [ -f "$f" ]; then
+				printf '%s\n' "$f"
+				cat "$f"
+			fi
+		done
+		uname -m
+		command -v go node npm || true
+	} | sha256sum | cut -d' ' -f1
+}
+
+ses_installed() {
+	[ -f "$SES_DIR/node_modules/aws-ses-v2-local/package.json" ]
+}
+
+want="$(fingerprint)"
+if [ "${FORCE:-}" != 1 ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && ses_installed; then
+	exit 0
+fi
+
+# --- Debian packages --------------------------------------------------------
+missing=()
+for pkg in $APT_PACKAGES; do
+	if [ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)" != installed ]; then
+		missing+=("$pkg")
+	fi
+done
+# node and npm may come from elsewhere than Debian (e.g. NodeSource): check
+# the commands, not the packages.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+	command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get: install them by hand"
+	SUDO=()
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null 2>&1 || die "missing ${missing[*]}: run as root (or install sudo)"
+		SUDO=(sudo)
+	fi
+	say "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	run_quiet "${SUDO[@]}" apt-get update -qq
+	run_quiet "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# --- Toolchains -------------------------------------------------------------
+command -v go >/dev/null 2>&1 || die "go is not on PATH: install Go $(sed -n 's/^go //p' go.work) first"
+command -v node >/dev/null 2>&1 || die "node is not on PATH"
+command -v npm >/dev/null 2>&1 || die "npm is not on PATH"
+
+# --- SES emulator (npm) -----------------------------------------------------
+# A marker in node_modules records the package.json and lock it was installed
+# from. A tree without the marker (installed by hand) is taken as current when
+# npm's own node_modules/.package-lock.json is not older than the manifests.
+SES_MARKER="$SES_DIR/node_modules/.agentdesk-installed"
+ses_manifest_hash() {
+	cat "$SES_DIR/package.json" "$SES_DIR/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+ses_stale() {
+	ses_installed || return 0
+	if [ -f "$SES_MARKER" ]; then
+		[ "$(cat "$SES_MARKER")" != "$(ses_manifest_hash)" ]
+		return
+	fi
+	local hidden="$SES_DIR/node_modules/.package-lock.json"
+	[ -f "$hidden" ] || return 0
+	[ "$SES_DIR/package.json" -nt "$hidden" ] && return 0
+	[ -f "$SES_DIR/package-lock.json" ] && [ "$SES_DIR/package-lock.json" -nt "$hidden" ] && return 0
+	return 1
+}
+[ -f "$SES_DIR/package.json" ] || die "$SES_DIR/package.json is missing"
+if ses_stale; then
+	npm_flags=(--no-audit --no-fund --loglevel=error)
+	if [ -f "$SES_DIR/package-lock.json" ]; then
+		say "npm ci in $SES_DIR"
+		run_quiet npm ci --prefix "$SES_DIR" "${npm_flags[@]}"
+	else
+		say "npm install in $SES_DIR (no package-lock.json)"
+		run_quiet npm install --prefix "$SES_DIR" "${npm_flags[@]}"
+	fi
+	ses_installed || die "aws-ses-v2-local is still missing from $SES_DIR/node_modules after npm"
+fi
+ses_manifest_hash >"$SES_MARKER"
+
+# --- Go modules -------------------------------------------------------------
+say "go mod download"
+run_quiet go mod download
+
+mkdir -p "$STAMP_DIR"
+printf '%s\n' "$(fingerprint)" >"$STAMP"
+say "ok"
