@@ -15,10 +15,11 @@ import (
 
 // Service runs admin operations, always inside the caller's tenant.
 type Service struct {
-	Store domain.Store
-	Auth  *auth.Service // mails, links, passwords, commit, sessions hook
-	Log   *slog.Logger
-	Clock func() time.Time
+	Store    domain.Store
+	Auth     *auth.Service   // mails, links, passwords, commit, sessions hook
+	Notifier domain.Notifier // may be nil
+	Log      *slog.Logger
+	Clock    func() time.Time
 }
 
 // New wires a Service.

@@ -21,7 +21,12 @@ const (
 	MaxInactivity     = 1000
 	DefaultInactivity = 60
 	maxBanners        = 10
-	maxDomains        = 20
+	// Station session timing (seconds): the lease outlives two heartbeats.
+	DefaultHeartbeatSeconds    = 20
+	DefaultLeaseSeconds        = 60
+	minHeartbeat, maxHeartbeat = 5, 120
+	maxLease                   = 600
+	maxDomains                 = 20
 )
 
 var (
@@ -135,6 +140,15 @@ func normalizeSettings(t *api.TenantSettings) error {
 	if t.InactivityTimeoutMinutes < MinInactivity || t.InactivityTimeoutMinutes > MaxInactivity {
 		return domain.E(api.CodeValidation, "inactivity_timeout_minutes")
 	}
+	if t.HeartbeatSeconds == 0 && t.LeaseSeconds == 0 {
+		t.HeartbeatSeconds, t.LeaseSeconds = DefaultHeartbeatSeconds, DefaultLeaseSeconds
+	}
+	if t.HeartbeatSeconds < minHeartbeat || t.HeartbeatSeconds > maxHeartbeat {
+		return domain.E(api.CodeValidation, "heartbeat_seconds")
+	}
+	if t.LeaseSeconds < 2*t.HeartbeatSeconds || t.LeaseSeconds > maxLease {
+		return domain.E(api.CodeValidation, "lease_seconds")
+	}
 	return nil
 }
 
@@ -194,7 +208,23 @@ func (s *Service) PutTenant(ctx context.Context, a Actor, in api.TenantSettings)
 		}
 		return nil, auth.StoreErr(err)
 	}
+	s.announce(ctx, t.ID, tenantDiff(&old.TenantSettings, &in))
 	return &t.TenantSettings, nil
+}
+
+// announce tells the tenant's desktops what changed: banners show live,
+// other settings are reloaded.
+func (s *Service) announce(ctx context.Context, tenantID string, changed []string) {
+	if s.Notifier == nil || len(changed) == 0 {
+		return
+	}
+	ev := api.PushEvent{Type: api.EventSettingsChanged, At: s.now()}
+	if slices.Equal(changed, []string{"banners"}) {
+		ev.Type = api.EventBannerChanged
+	}
+	if err := s.Notifier.NotifyTenant(ctx, tenantID, ev); err != nil {
+		s.Log.WarnContext(ctx, "push failed", "event", ev.Type, "err", err)
+	}
 }
 
 func tenantDiff(a, b *api.TenantSettings) []string {
@@ -213,6 +243,7 @@ func tenantDiff(a, b *api.TenantSettings) []string {
 	add("illustration_url", a.IllustrationURL != b.IllustrationURL)
 	add("banners", !equalJSON(a.Banners, b.Banners))
 	add("inactivity_timeout_minutes", a.InactivityTimeoutMinutes != b.InactivityTimeoutMinutes)
+	add("session_timing", a.HeartbeatSeconds != b.HeartbeatSeconds || a.LeaseSeconds != b.LeaseSeconds)
 	return out
 }
 

@@ -24,6 +24,8 @@ type Service struct {
 	Store domain.Store
 	Auth  *auth.Service
 	Voice VoiceConfig
+	// PushURL is the push channel's WebSocket URL.
+	PushURL string
 }
 
 // Me is everything the desktop needs after sign-in.
@@ -39,7 +41,7 @@ func (s *Service) Me(ctx context.Context, p *auth.Principal) (*api.MeResponse, e
 			ID: t.ID, Name: t.Name, StationPolicy: t.StationPolicy, IllustrationURL: t.IllustrationURL,
 			Banners: t.Banners, Teams: t.Teams, AzureSSO: t.AzureSSO, InactivityTimeoutMinutes: t.InactivityTimeoutMinutes,
 		},
-		StationModes: []string{}, Teams: []api.Team{}, Queues: []api.Queue{},
+		StationModes: []string{}, Teams: []api.Team{}, Queues: []api.Queue{}, PushURL: s.PushURL,
 	}
 	// The user's own locked number wins over the tenant default.
 	if u.DefaultDialNumber != "" {

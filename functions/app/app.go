@@ -18,10 +18,12 @@ import (
 	"github.com/agentdesk/agentdesk/functions/admin"
 	"github.com/agentdesk/agentdesk/functions/agent"
 	"github.com/agentdesk/agentdesk/functions/auth"
+	"github.com/agentdesk/agentdesk/functions/domain"
 	"github.com/agentdesk/agentdesk/functions/dynamo"
 	"github.com/agentdesk/agentdesk/functions/httpapi"
 	"github.com/agentdesk/agentdesk/functions/keys"
 	"github.com/agentdesk/agentdesk/functions/pages"
+	"github.com/agentdesk/agentdesk/functions/sessions"
 	"github.com/agentdesk/agentdesk/shared/api"
 )
 
@@ -34,6 +36,8 @@ type Config struct {
 	Log     *slog.Logger
 	// Policy overrides auth.DefaultPolicy (tests lower the hash cost).
 	Policy *auth.Policy
+	// Notifier pushes session and settings events to desktops (nil: none).
+	Notifier domain.Notifier
 }
 
 // App holds the wired services and the per-function handlers, keyed by the
@@ -43,6 +47,7 @@ type App struct {
 	Auth     *auth.Service
 	Admin    *admin.Service
 	Agent    *agent.Service
+	Sessions *sessions.Service
 	Handlers map[string]http.Handler
 }
 
@@ -57,17 +62,20 @@ func New(db *dynamodb.Client, cfg Config) *App {
 	if cfg.Policy != nil {
 		a.Policy = *cfg.Policy
 	}
+	ss := &sessions.Service{Store: store, Leases: store, Notifier: cfg.Notifier, Clock: a.Clock, Log: log}
+	a.Sessions = ss
 	ad := admin.New(a, log)
+	ad.Notifier = cfg.Notifier
 	ag := &agent.Service{Store: store, Auth: a, Voice: cfg.Voice}
 	d := httpapi.Deps{
-		Auth: a, Admin: ad, Agent: ag, Log: log,
+		Auth: a, Admin: ad, Agent: ag, Sessions: ss, Log: log,
 		Pages: pages.New(a, pages.Options{CSRFKey: cfg.Keys.CSRF, Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Log: log}),
 	}
 	handlers := map[string]http.Handler{}
 	for name, build := range httpapi.Functions {
 		handlers[name] = build(d)
 	}
-	return &App{Store: store, Auth: a, Admin: ad, Agent: ag, Handlers: handlers}
+	return &App{Store: store, Auth: a, Admin: ad, Agent: ag, Sessions: ss, Handlers: handlers}
 }
 
 // Logger is the structured JSON logger every function uses.

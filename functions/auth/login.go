@@ -63,7 +63,7 @@ func (s *Service) Login(ctx context.Context, req api.LoginRequest) (*api.TokenRe
 	if !validate.Length(req.Password, validate.MaxPassword) || req.Password == "" {
 		return nil, domain.E(api.CodeInvalidCredentials)
 	}
-	dev, err := device(req.Device)
+	dev, err := CheckDevice(req.Device)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,8 @@ func tooMany(left time.Duration) error {
 	return e
 }
 
-func device(d api.Device) (api.Device, error) {
+// CheckDevice validates and trims the device a request names.
+func CheckDevice(d api.Device) (api.Device, error) {
 	var ok1, ok2, ok3 bool
 	d.ID, ok1 = validate.Text(d.ID, validate.MaxID)
 	d.Name, ok2 = validate.Text(d.Name, validate.MaxDeviceName)

@@ -10,6 +10,7 @@ import (
 	"github.com/agentdesk/agentdesk/functions/agent"
 	"github.com/agentdesk/agentdesk/functions/auth"
 	"github.com/agentdesk/agentdesk/functions/domain"
+	"github.com/agentdesk/agentdesk/functions/sessions"
 	"github.com/agentdesk/agentdesk/shared/api"
 )
 
@@ -18,11 +19,12 @@ var Version = "dev"
 
 // Deps are the services the handlers call.
 type Deps struct {
-	Auth  *auth.Service
-	Admin *admin.Service
-	Agent *agent.Service
-	Pages http.Handler // the emailed-link pages under /p/
-	Log   *slog.Logger
+	Auth     *auth.Service
+	Admin    *admin.Service
+	Agent    *agent.Service
+	Sessions *sessions.Service
+	Pages    http.Handler // the emailed-link pages under /p/
+	Log      *slog.Logger
 }
 
 // one decodes a request body into Req, calls fn and answers status.
@@ -128,6 +130,15 @@ func NewAgentHandler(d Deps) http.Handler {
 	rt.handle("POST /v1/me/password", authenticated(d.Auth, one(200, func(r *http.Request, req api.ChangePasswordRequest) (*api.TokenResponse, error) {
 		return d.Auth.ChangePassword(r.Context(), principal(r), req)
 	})))
+	rt.handle("POST /v1/sessions", authenticated(d.Auth, one(201, func(r *http.Request, req api.CreateSessionRequest) (*api.Session, error) {
+		return d.Sessions.Create(r.Context(), principal(r), req)
+	})))
+	rt.handle("POST /v1/sessions/{id}/heartbeat", authenticated(d.Auth, one(200, func(r *http.Request, req api.HeartbeatRequest) (*api.HeartbeatResponse, error) {
+		return d.Sessions.Heartbeat(r.Context(), principal(r), r.PathValue("id"), req)
+	})))
+	rt.handle("DELETE /v1/sessions/{id}", authenticated(d.Auth, none(204, func(r *http.Request) (empty, error) {
+		return empty{}, d.Sessions.End(r.Context(), principal(r), r.PathValue("id"))
+	})))
 	return observe(d.Log, rt)
 }
 
@@ -201,6 +212,9 @@ func NewAdminHandler(d Deps) http.Handler {
 	h("GET /v1/admin/tenant", none(200, func(r *http.Request) (*api.TenantSettings, error) { return s.GetTenant(r.Context(), actor(r)) }))
 	h("PUT /v1/admin/tenant", one(200, func(r *http.Request, req api.TenantSettings) (*api.TenantSettings, error) {
 		return s.PutTenant(r.Context(), actor(r), req)
+	}))
+	h("GET /v1/admin/sessions", none(200, func(r *http.Request) (*api.SessionList, error) {
+		return d.Sessions.List(r.Context(), principal(r).User)
 	}))
 	h("GET /v1/admin/audit", none(200, func(r *http.Request) (*api.AuditList, error) {
 		q := r.URL.Query()

@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/functions/auth"
-	"github.com/agentdesk/agentdesk/functions/domain"
 	"github.com/agentdesk/agentdesk/functions/keys"
 	"github.com/agentdesk/agentdesk/infra/localstack"
 	"github.com/agentdesk/agentdesk/infra/seslocal"
@@ -58,7 +57,6 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "e2e: start local stack:", err)
 		os.Exit(1)
 	}
-	stack.App.Auth.Sessions = sessions
 	code := m.Run()
 	stack.Close()
 	os.Exit(code)
@@ -280,29 +278,3 @@ func openVerifyPage(t testing.TB, link string) string {
 	}
 	return string(out)
 }
-
-// fakeSessions stands in for station sessions until they exist: it says
-// who is signed in and records revocations.
-type fakeSessions struct {
-	mu      sync.Mutex
-	active  map[string]bool
-	revoked map[string][]string
-}
-
-func (f *fakeSessions) ActiveSession(_ context.Context, _, userID string) (bool, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.active[userID], nil
-}
-
-func (f *fakeSessions) RevokeUser(_ context.Context, _, userID, reason string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.revoked[userID] = append(f.revoked[userID], reason)
-	delete(f.active, userID)
-	return nil
-}
-
-var sessions = &fakeSessions{active: map[string]bool{}, revoked: map[string][]string{}}
-
-var _ domain.Sessions = (*fakeSessions)(nil)

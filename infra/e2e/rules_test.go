@@ -260,16 +260,33 @@ func TestAdminResetAndSetPassword(t *testing.T) {
 	_ = last // set page -> password changed + verify; admin set -> password changed
 }
 
+// startSession is a station login through the API.
+func startSession(t *testing.T, c *client.Client, req api.CreateSessionRequest) *api.Session {
+	t.Helper()
+	var out api.Session
+	if req.Device.ID == "" {
+		req.Device = device
+	}
+	if err := c.Do(context.Background(), "POST", "/v1/sessions", nil, req, &out); err != nil {
+		t.Fatalf("station login: %v", err)
+	}
+	return &out
+}
+
+func heartbeat(c *client.Client, s *api.Session) error {
+	var out api.HeartbeatResponse
+	return c.Do(context.Background(), "POST", "/v1/sessions/"+s.SessionID+"/heartbeat", nil,
+		api.HeartbeatRequest{Epoch: s.Epoch, LastActivity: time.Now()}, &out)
+}
+
 func TestConfirmLogoutOnEditOfSignedInAgent(t *testing.T) {
 	ctx := context.Background()
 	tn := newTenant(t)
 	q1, _ := tn.Admin.CreateQueue(ctx, api.QueueRequest{Name: "Q1", Kind: api.QueueVoice})
-	u, _, _ := tn.agent(t, "busy", api.CreateUserRequest{})
+	u, tok, _ := tn.agent(t, "busy", api.CreateUserRequest{})
+	agentClient := as(t, tok)
+	sess := startSession(t, agentClient, api.CreateSessionRequest{Station: api.Station{Mode: api.StationDialNumber, DialNumber: "+1 415 555 0142"}})
 	u, _ = tn.Admin.GetUser(ctx, u.ID)
-	sessions.mu.Lock()
-	sessions.active[u.ID] = true
-	delete(sessions.revoked, u.ID) // the admin's password set revoked once already
-	sessions.mu.Unlock()
 
 	// Renaming does not touch routing: no confirmation needed.
 	u, err := tn.Admin.UpdateUser(ctx, u.ID, api.UpdateUserRequest{Version: u.Version, DisplayName: ptr("Busy Agent")})
@@ -286,16 +303,17 @@ func TestConfirmLogoutOnEditOfSignedInAgent(t *testing.T) {
 	if got, _ := tn.Admin.GetUser(ctx, u.ID); len(got.QueueIDs) != 0 {
 		t.Fatal("unconfirmed change was saved")
 	}
+	if err := heartbeat(agentClient, sess); err != nil {
+		t.Fatalf("the session must live until the edit is confirmed: %v", err)
+	}
 	req.ConfirmLogout = true
 	u2, err := tn.Admin.UpdateUser(ctx, u.ID, req)
 	if err != nil || len(u2.QueueIDs) != 1 {
 		t.Fatalf("confirmed: %+v %v", u2, err)
 	}
-	sessions.mu.Lock()
-	reasons := sessions.revoked[u.ID]
-	sessions.mu.Unlock()
-	if len(reasons) != 1 || reasons[0] != domain.RevokeAdminEdit {
-		t.Fatalf("session revocations: %v", reasons)
+	p = problem(t, heartbeat(agentClient, sess), 410, api.CodeSessionRevoked)
+	if p.Reason != domain.RevokeAdminEdit {
+		t.Fatalf("revocation reason %q", p.Reason)
 	}
 	// A stale version is refused.
 	_, err = tn.Admin.UpdateUser(ctx, u.ID, api.UpdateUserRequest{Version: u.Version, DisplayName: ptr("stale")})

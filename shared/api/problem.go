@@ -1,6 +1,9 @@
 package api
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Stable error codes. The desktop localises by code; the server localises the
 // detail by Accept-Language for everyone else.
@@ -47,6 +50,7 @@ const (
 	CodeDialNumberLocked      = "dial_number_locked"
 	CodeLinkExpired           = "link_expired"
 	CodeLinkUsed              = "link_used"
+	CodeInvalidExtension      = "invalid_extension"
 	CodeInternal              = "internal"
 )
 
@@ -74,10 +78,10 @@ type Problem struct {
 
 // SessionHolder is the device that holds an agent's session.
 type SessionHolder struct {
-	DeviceName string `json:"device_name"`
-	Platform   string `json:"platform"`
-	Since      string `json:"since"`
-	OnCall     bool   `json:"on_call"`
+	DeviceName string    `json:"device_name"`
+	Platform   string    `json:"platform"`
+	Since      time.Time `json:"since"`
+	OnCall     bool      `json:"on_call"`
 }
 
 func (p *Problem) Error() string {

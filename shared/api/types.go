@@ -189,7 +189,11 @@ type TenantSettings struct {
 	IllustrationURL          string           `json:"illustration_url"`
 	Banners                  []Banner         `json:"banners"`
 	InactivityTimeoutMinutes int              `json:"inactivity_timeout_minutes"`
-	Version                  int64            `json:"version"`
+	// HeartbeatSeconds and LeaseSeconds time station sessions (20 s / 60 s
+	// by default; the lease is at least twice the heartbeat).
+	HeartbeatSeconds int   `json:"heartbeat_seconds"`
+	LeaseSeconds     int   `json:"lease_seconds"`
+	Version          int64 `json:"version"`
 }
 
 // Team groups agents; Queue routes voice or chat work to them.
@@ -253,6 +257,9 @@ type MeResponse struct {
 	Queues       []Queue            `json:"queues"`
 	Softphone    *SoftphoneSettings `json:"softphone,omitempty"`
 	Omnichannel  OmnichannelStatus  `json:"omnichannel"`
+	// PushURL is the WebSocket the desktop connects to (with its access
+	// token) for session and settings events.
+	PushURL string `json:"push_url"`
 }
 
 // CreateUserRequest is POST /v1/admin/users.
