@@ -268,6 +268,16 @@ func TestLimitsMatchValidate(t *testing.T) {
 		{"StationPolicyInput", "default_dial_number", validate.MaxDialNumber},
 		{"User", "email", validate.MaxEmail},
 		{"User", "display_name", validate.MaxDisplayName},
+		{"StationInput", "dial_number", validate.MaxDialNumber},
+		{"StationInput", "extension", validate.MaxExtension},
+		{"Station", "dial_number", validate.MaxDialNumber},
+		{"Station", "extension", validate.MaxExtension},
+		{"CreateSessionRequest", "team_id", validate.MaxID},
+		{"DeviceInfo", "id", validate.MaxID},
+		{"DeviceInfo", "name", validate.MaxDeviceName},
+		{"DeviceInfo", "platform", validate.MaxPlatform},
+		{"LiveSession", "email", validate.MaxEmail},
+		{"LiveSession", "display_name", validate.MaxDisplayName},
 	}
 	for _, c := range checks {
 		s := prop(c.schema, c.prop)
@@ -359,6 +369,18 @@ func TestValidateResponse(t *testing.T) {
 	tooMany.RetryAfter = 30
 	retry := jsonHeader(api.ProblemContentType)
 	retry.Set("Retry-After", "30")
+	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	session := api.Session{SessionID: "ses_1", Epoch: 2, LeaseExpiresAt: at, HeartbeatInterval: 20,
+		Station: api.Station{Mode: api.StationDialNumber, DialNumber: "+14155550100"}}
+	elsewhere := problem(409, api.CodeSessionElsewhere)
+	elsewhere.Holder = &api.SessionHolder{DeviceName: "Front desk", Platform: "windows", Since: at, OnCall: true}
+	revoked := problem(410, api.CodeSessionRevoked)
+	revoked.Reason = "inactivity"
+	sessions := api.SessionList{Sessions: []api.LiveSession{{SessionID: "ses_1", Epoch: 1, UserID: "u1", Email: "ana@example.com",
+		DisplayName: "Ana", Device: api.Device{ID: "d1", Name: "PC", Platform: "windows"}, Station: api.Station{Mode: api.StationDesktop, Extension: "1001"},
+		Since: at, LastHeartbeat: at}}}
+	createSession := func() *http.Request { return httptest.NewRequest(http.MethodPost, "/v1/sessions", nil) }
+	beat := func() *http.Request { return httptest.NewRequest(http.MethodPost, "/v1/sessions/ses_1/heartbeat", nil) }
 
 	cases := []struct {
 		name    string
@@ -390,6 +412,17 @@ func TestValidateResponse(t *testing.T) {
 		{"path parameter", httptest.NewRequest(http.MethodDelete, "/v1/admin/teams/t-1", nil), 204, http.Header{"X-Request-Id": {"r"}}, nil, ""},
 		{"bad enum", httptest.NewRequest(http.MethodGet, "/v1/admin/queues/q1", nil), 200, jsonHeader("application/json"),
 			[]byte(`{"id":"q1","name":"Q","kind":"fax","channels":[],"version":1}`), "doesn't match"},
+		{"session created", createSession(), 201, jsonHeader("application/json"), mustJSON(t, session), ""},
+		{"session as 200", createSession(), 200, jsonHeader("application/json"), mustJSON(t, session), "status is not supported"},
+		{"session active elsewhere", createSession(), 409, jsonHeader(api.ProblemContentType), mustJSON(t, elsewhere), ""},
+		{"holder since not a date-time", createSession(), 409, jsonHeader(api.ProblemContentType),
+			[]byte(`{"type":"t","title":"Conflict","status":409,"code":"session_active_elsewhere","holder":{"device_name":"d","platform":"p","since":"yesterday","on_call":false}}`), "doesn't match"},
+		{"heartbeat ok", beat(), 200, jsonHeader("application/json"), mustJSON(t, api.HeartbeatResponse{LeaseExpiresAt: at, HeartbeatInterval: 20}), ""},
+		{"heartbeat taken over", beat(), 409, jsonHeader(api.ProblemContentType), mustJSON(t, problem(409, api.CodeSessionTakenOver)), ""},
+		{"heartbeat revoked", beat(), 410, jsonHeader(api.ProblemContentType), mustJSON(t, revoked), ""},
+		{"session ended", httptest.NewRequest(http.MethodDelete, "/v1/sessions/ses_1", nil), 204, http.Header{"X-Request-Id": {"r"}}, nil, ""},
+		{"live sessions", httptest.NewRequest(http.MethodGet, "/v1/admin/sessions", nil), 200, jsonHeader("application/json"), mustJSON(t, sessions), ""},
+		{"no sessions sent as null", httptest.NewRequest(http.MethodGet, "/v1/admin/sessions", nil), 200, jsonHeader("application/json"), mustJSON(t, api.SessionList{}), "doesn't match"},
 		{"unknown path", httptest.NewRequest(http.MethodGet, "/v1/nope", nil), 404, jsonHeader(api.ProblemContentType), mustJSON(t, problem(404, api.CodeNotFound)), "no matching operation"},
 		{"unknown method", httptest.NewRequest(http.MethodDelete, "/v1/health", nil), 405, jsonHeader(api.ProblemContentType), mustJSON(t, problem(405, api.CodeMethodNotAllowed)), "method not allowed"},
 	}
@@ -458,6 +491,27 @@ func TestValidateRequest(t *testing.T) {
 		if err := ValidateRequest(req("POST", path, body(v), true)); err != nil {
 			t.Errorf("POST %s with Go zero values: %v", path, err)
 		}
+	}
+	dev := api.Device{ID: "d1", Name: "PC", Platform: "windows"}
+	for path, v := range map[string]any{
+		"/v1/sessions":                 api.CreateSessionRequest{Station: api.Station{Mode: api.StationDesktop}, Device: dev},
+		"/v1/sessions/ses_1/heartbeat": api.HeartbeatRequest{Epoch: 1},
+	} {
+		if err := ValidateRequest(req("POST", path, body(v), true)); err != nil {
+			t.Errorf("POST %s with Go zero values: %v", path, err)
+		}
+	}
+	if err := ValidateRequest(req("POST", "/v1/sessions", strings.NewReader(`{"station":{"mode":"dial_number","dial_number":"+14155550100","line":"2"},"device":{"id":"d","name":"n","platform":"p"}}`), true)); err == nil {
+		t.Error("unknown station member accepted")
+	}
+	if err := ValidateRequest(req("POST", "/v1/sessions/ses_1/heartbeat", body(api.HeartbeatRequest{}), true)); err == nil {
+		t.Error("heartbeat with epoch 0 accepted")
+	}
+	if err := ValidateRequest(req("DELETE", "/v1/sessions/ses_1", nil, true)); err != nil {
+		t.Errorf("DELETE session: %v", err)
+	}
+	if err := ValidateRequest(req("PUT", "/v1/admin/tenant", body(api.TenantSettings{Name: "Acme", DefaultLocale: "en", IdentityProvider: api.IdentityProvider{Type: "password"}, HeartbeatSeconds: 121, LeaseSeconds: 300, Version: 1}), true)); err == nil {
+		t.Error("heartbeat_seconds 121 accepted")
 	}
 	name := "New name"
 	if err := ValidateRequest(req("PATCH", "/v1/admin/users/u1", body(api.UpdateUserRequest{Version: 2, DisplayName: &name}), true)); err != nil {

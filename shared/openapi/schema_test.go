@@ -81,6 +81,18 @@ func bindings() map[string]binding {
 		"MeResponse":            resp(api.MeResponse{}),
 		"AuditEntry":            resp(api.AuditEntry{}),
 		"AuditList":             resp(api.AuditList{}),
+		"Station":               resp(api.Station{}),
+		"StationInput":          req(api.Station{}),
+		"DeviceInfo":            resp(api.Device{}),
+		"CreateSessionRequest":  req(api.CreateSessionRequest{}),
+		"Session":               resp(api.Session{}),
+		"HeartbeatRequest":      req(api.HeartbeatRequest{}),
+		"HeartbeatResponse":     resp(api.HeartbeatResponse{}),
+		"LiveSession":           resp(api.LiveSession{}),
+		"SessionList":           resp(api.SessionList{}),
+		// Not an HTTP body: the push channel's message (a WebSocket API
+		// outside this document), server to desktop like a response.
+		"PushEvent": resp(api.PushEvent{}),
 	}
 }
 
@@ -94,8 +106,7 @@ var unboundSchemas = map[string]string{
 	"Channel":     "enum of api.Channel* constants",
 }
 
-// Go types of shared/api with no schema (none today; session types would go
-// here until their routes exist).
+// Go types of shared/api with no schema (none today).
 var unboundGoTypes = map[string]string{}
 
 type jsonField struct {
@@ -325,41 +336,65 @@ func apiStructTypes(t *testing.T) []string {
 // of Problem.code) drift from the Code* constants of shared/api.
 func TestProblemCodesMatchAPI(t *testing.T) {
 	doc := mustLoad(t)
-	raw, ok := doc.Components.Schemas["Problem"].Value.Properties["code"].Value.Extensions["x-codes"].([]any)
+	checkListMatchesConsts(t, doc.Components.Schemas["Problem"].Value.Properties["code"].Value, "x-codes", "Code")
+}
+
+// TestPushEventTypesMatchAPI fails when the event types listed in the spec
+// (x-event-types of PushEvent.type) drift from the Event* constants.
+func TestPushEventTypesMatchAPI(t *testing.T) {
+	doc := mustLoad(t)
+	s := doc.Components.Schemas["PushEvent"].Value
+	if s.Extensions["x-push-channel"] != true {
+		t.Error("PushEvent is not marked x-push-channel (it is no HTTP body)")
+	}
+	checkListMatchesConsts(t, s.Properties["type"].Value, "x-event-types", "Event")
+}
+
+// checkListMatchesConsts compares the string list in extension ext of s with
+// the string constants of shared/api whose names start with prefix.
+func checkListMatchesConsts(t *testing.T, s *openapi3.Schema, ext, prefix string) {
+	t.Helper()
+	raw, ok := s.Extensions[ext].([]any)
 	if !ok {
-		t.Fatal("Problem.code has no x-codes list")
+		t.Fatalf("no %s list", ext)
 	}
 	var spec []string
 	for _, c := range raw {
 		spec = append(spec, c.(string))
 	}
-	var goCodes []string
-	{
-		for _, f := range apiFiles(t) {
-			for _, d := range f.Decls {
-				gd, ok := d.(*ast.GenDecl)
-				if !ok || gd.Tok != token.CONST {
-					continue
-				}
-				for _, sp := range gd.Specs {
-					vs := sp.(*ast.ValueSpec)
-					for i, n := range vs.Names {
-						if !strings.HasPrefix(n.Name, "Code") || i >= len(vs.Values) {
-							continue
-						}
-						if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-							v, _ := strconv.Unquote(lit.Value)
-							goCodes = append(goCodes, v)
-						}
+	goValues := apiStringConsts(t, prefix)
+	sort.Strings(spec)
+	sort.Strings(goValues)
+	if !slices.Equal(spec, goValues) {
+		t.Errorf("%s differs from shared/api %s* constants\n  only in spec: %v\n  only in Go:   %v",
+			ext, prefix, minus(spec, goValues), minus(goValues, spec))
+	}
+}
+
+// apiStringConsts lists the values of the string constants of shared/api
+// whose names start with prefix.
+func apiStringConsts(t *testing.T, prefix string) []string {
+	t.Helper()
+	var out []string
+	for _, f := range apiFiles(t) {
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.CONST {
+				continue
+			}
+			for _, sp := range gd.Specs {
+				vs := sp.(*ast.ValueSpec)
+				for i, n := range vs.Names {
+					if !strings.HasPrefix(n.Name, prefix) || i >= len(vs.Values) {
+						continue
+					}
+					if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						v, _ := strconv.Unquote(lit.Value)
+						out = append(out, v)
 					}
 				}
 			}
 		}
 	}
-	sort.Strings(spec)
-	sort.Strings(goCodes)
-	if !slices.Equal(spec, goCodes) {
-		t.Errorf("Problem.code x-codes differ from shared/api Code* constants\n  only in spec: %v\n  only in Go:   %v",
-			minus(spec, goCodes), minus(goCodes, spec))
-	}
+	return out
 }
