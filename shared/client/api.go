@@ -119,6 +119,40 @@ func (c *Client) ChangePassword(ctx context.Context, req api.ChangePasswordReque
 	return &out, nil
 }
 
+// ---- station sessions ------------------------------------------------------
+
+// CreateSession is POST /v1/sessions: station login. Heartbeat the session
+// every HeartbeatInterval seconds with its Epoch. Problems: 409
+// session_active_elsewhere (Problem.Holder is the other device; send again
+// with Takeover to take over) / dial_number_in_use, 403
+// station_mode_not_allowed / dial_number_locked, 422 invalid_dial_number /
+// invalid_extension / unknown_team.
+func (c *Client) CreateSession(ctx context.Context, req api.CreateSessionRequest) (*api.Session, error) {
+	var out api.Session
+	if err := c.authed(ctx, http.MethodPost, "/v1/sessions", nil, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Heartbeat is POST /v1/sessions/{id}/heartbeat: renews the lease.
+// Problems: 409 session_taken_over (another device took over), 410
+// session_revoked (Problem.Reason says why), 404 not_found.
+func (c *Client) Heartbeat(ctx context.Context, sessionID string, req api.HeartbeatRequest) (*api.HeartbeatResponse, error) {
+	var out api.HeartbeatResponse
+	if err := c.authed(ctx, http.MethodPost, "/v1/sessions/"+id(sessionID)+"/heartbeat", nil, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// EndSession is DELETE /v1/sessions/{id}: station sign-out. Ending a session
+// that is already over succeeds; 404 not_found when sessionID is not the
+// caller's current session.
+func (c *Client) EndSession(ctx context.Context, sessionID string) error {
+	return c.authed(ctx, http.MethodDelete, "/v1/sessions/"+id(sessionID), nil, nil, nil)
+}
+
 // ---- admin: users --------------------------------------------------------
 
 // ListUsersParams filters and pages GET /v1/admin/users.
@@ -292,6 +326,15 @@ func (c *Client) GetTenant(ctx context.Context) (*api.TenantSettings, error) {
 func (c *Client) PutTenant(ctx context.Context, settings api.TenantSettings) (*api.TenantSettings, error) {
 	var out api.TenantSettings
 	if err := c.authed(ctx, http.MethodPut, "/v1/admin/tenant", nil, settings, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListSessions is GET /v1/admin/sessions: the tenant's live station sessions.
+func (c *Client) ListSessions(ctx context.Context) (*api.SessionList, error) {
+	var out api.SessionList
+	if err := c.authed(ctx, http.MethodGet, "/v1/admin/sessions", nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

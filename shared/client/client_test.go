@@ -145,7 +145,7 @@ func tenant() api.TenantSettings {
 		ID: "t1", Slug: "acme", Name: "Acme", DefaultLocale: "fr",
 		IdentityProvider: api.IdentityProvider{Type: "password", Domains: []string{}, EntraTenantIDs: []string{}},
 		StationPolicy:    api.StationPolicy{AllowedModes: []string{api.StationDesktop}},
-		Banners:          []api.Banner{}, InactivityTimeoutMinutes: 30, Version: 4,
+		Banners:          []api.Banner{}, InactivityTimeoutMinutes: 30, HeartbeatSeconds: 20, LeaseSeconds: 60, Version: 4,
 	}
 }
 
@@ -166,8 +166,13 @@ func TestEveryOperation(t *testing.T) {
 		Softphone: &api.SoftphoneSettings{SIPWebSocketURI: "wss://sbc.example.com", SIPDomain: "example.com",
 			Extension: api.Extension{Number: "1001", SIPUsername: "u1", SIPPassword: "sip-secret"}, ICEServers: []api.ICEServer{{URLs: []string{"stun:stun.example.com"}}}},
 		Omnichannel: api.OmnichannelStatus{Enabled: true, Available: true, Channels: []string{"whatsapp"}},
+		PushURL:     "wss://push.example.com/v1",
 	}
 	name := "Renamed"
+	station := api.Station{Mode: api.StationDialNumber, DialNumber: "+14155550142"}
+	session := api.Session{SessionID: "ses_1", Epoch: 3, LeaseExpiresAt: when.Add(time.Minute), HeartbeatInterval: 20, Station: station, TeamID: "tm1"}
+	live := api.LiveSession{SessionID: "ses_1", Epoch: 3, UserID: "u1", Email: "u1@example.com", DisplayName: "User u1", Device: dev,
+		Station: station, TeamID: "tm1", Since: when, LastHeartbeat: when.Add(20 * time.Second), OnCall: true}
 
 	steps := []struct {
 		route  string // the spec operation the call must hit
@@ -228,7 +233,7 @@ func TestEveryOperation(t *testing.T) {
 			func() (any, error) { return c.Me(ctx) },
 			func(t *testing.T, got any, s seen) {
 				m := got.(*api.MeResponse)
-				if m.Softphone == nil || m.Softphone.Extension.SIPPassword != "sip-secret" || !m.Tenant.Banners[0].FeaturesUnavailable {
+				if m.Softphone == nil || m.Softphone.Extension.SIPPassword != "sip-secret" || !m.Tenant.Banners[0].FeaturesUnavailable || m.PushURL == "" {
 					t.Errorf("got %+v", m)
 				}
 			}},
@@ -239,6 +244,49 @@ func TestEveryOperation(t *testing.T) {
 			func(t *testing.T, got any, s seen) {
 				if got.(*api.TokenResponse).AccessToken != "at" {
 					t.Errorf("got %+v", got)
+				}
+			}},
+		{"POST /v1/sessions", true, okJSON(t, 201, session),
+			func() (any, error) {
+				return c.CreateSession(ctx, api.CreateSessionRequest{Station: api.Station{Mode: api.StationDialNumber, DialNumber: "+1 (415) 555-0142"},
+					TeamID: "tm1", Device: dev, Takeover: true})
+			},
+			func(t *testing.T, got any, s seen) {
+				if g := got.(*api.Session); g.SessionID != "ses_1" || g.Epoch != 3 || !g.LeaseExpiresAt.Equal(when.Add(time.Minute)) || g.Station != station {
+					t.Errorf("got %+v", g)
+				}
+				var in api.CreateSessionRequest
+				if err := json.Unmarshal(s.body, &in); err != nil || !in.Takeover || in.Device != dev || in.Station.DialNumber != "+1 (415) 555-0142" {
+					t.Errorf("sent %s", s.body)
+				}
+			}},
+		{"POST /v1/sessions/{id}/heartbeat", true, okJSON(t, 200, api.HeartbeatResponse{LeaseExpiresAt: when.Add(2 * time.Minute), HeartbeatInterval: 15}),
+			func() (any, error) {
+				return c.Heartbeat(ctx, "ses/1", api.HeartbeatRequest{Epoch: 3, LastActivity: when, OnCall: true})
+			},
+			func(t *testing.T, got any, s seen) {
+				if g := got.(*api.HeartbeatResponse); g.HeartbeatInterval != 15 || !g.LeaseExpiresAt.Equal(when.Add(2*time.Minute)) {
+					t.Errorf("got %+v", g)
+				}
+				if s.rawPath != "/v1/sessions/ses%2F1/heartbeat" {
+					t.Errorf("path %q: ids must be escaped", s.rawPath)
+				}
+				if string(s.body) != `{"epoch":3,"last_activity":"2025-06-01T09:30:00Z","on_call":true}` {
+					t.Errorf("sent %s", s.body)
+				}
+			}},
+		{"DELETE /v1/sessions/{id}", true, answer{status: 204},
+			func() (any, error) { return nil, c.EndSession(ctx, "ses_1") },
+			func(t *testing.T, got any, s seen) {
+				if len(s.body) != 0 {
+					t.Errorf("sent a body: %s", s.body)
+				}
+			}},
+		{"GET /v1/admin/sessions", true, okJSON(t, 200, api.SessionList{Sessions: []api.LiveSession{live}}),
+			func() (any, error) { return c.ListSessions(ctx) },
+			func(t *testing.T, got any, s seen) {
+				if l := got.(*api.SessionList); len(l.Sessions) != 1 || l.Sessions[0] != live {
+					t.Errorf("got %+v", l)
 				}
 			}},
 		{"GET /v1/admin/users", true, okJSON(t, 200, api.UserList{Users: []api.User{user("u1"), user("u2")}, NextCursor: "c2"}),
@@ -400,6 +448,52 @@ func TestProblemDecode(t *testing.T) {
 	_, err = New(cs.srv.URL, WithAccessToken("t")).UpdateUser(context.Background(), "u1", api.UpdateUserRequest{Version: 1})
 	if !errors.As(err, &p) || p.Code != api.CodeConfirmLogout || !strings.HasPrefix(p.Confirmation, "You edited") || p.RequestID != "from-body" || p.Field != "team_ids" {
 		t.Errorf("problem %+v", p)
+	}
+}
+
+// TestSessionProblems: the members of the session problems come through,
+// so the desktop can show who holds the session and why it ended.
+func TestSessionProblems(t *testing.T) {
+	cs := newContractServer(t)
+	c := New(cs.srv.URL, WithAccessToken("t"))
+	ctx := context.Background()
+	req := api.CreateSessionRequest{Station: api.Station{Mode: api.StationDesktop}, Device: api.Device{ID: "d2", Name: "Laptop", Platform: "macos"}}
+	holder := api.SessionHolder{DeviceName: "Front desk", Platform: "windows", Since: when, OnCall: true}
+
+	cs.answer(problemAnswer(t, 409, api.CodeSessionElsewhere, func(p *api.Problem) { p.Holder = &holder }))
+	_, err := c.CreateSession(ctx, req)
+	var p *api.Problem
+	if !errors.As(err, &p) || p.Status != 409 || p.Code != api.CodeSessionElsewhere || p.Holder == nil || *p.Holder != holder {
+		t.Errorf("session_active_elsewhere: %v %+v", err, p)
+	}
+
+	for _, c2 := range []struct {
+		status int
+		code   string
+	}{{403, api.CodeStationModeNotAllowed}, {403, api.CodeDialNumberLocked}, {409, api.CodeDialNumberInUse},
+		{422, api.CodeInvalidDialNumber}, {422, api.CodeInvalidExtension}, {422, api.CodeUnknownTeam}} {
+		cs.answer(problemAnswer(t, c2.status, c2.code, func(p *api.Problem) { p.Field = "station" }))
+		if _, err := c.CreateSession(ctx, req); !errors.As(err, &p) || p.Status != c2.status || p.Code != c2.code || p.Field != "station" {
+			t.Errorf("%s: %v %+v", c2.code, err, p)
+		}
+	}
+
+	beat := api.HeartbeatRequest{Epoch: 1}
+	cs.answer(problemAnswer(t, 410, api.CodeSessionRevoked, func(p *api.Problem) { p.Reason = "admin_edit" }))
+	if _, err := c.Heartbeat(ctx, "ses_1", beat); !errors.As(err, &p) || p.Status != 410 || p.Code != api.CodeSessionRevoked || p.Reason != "admin_edit" {
+		t.Errorf("session_revoked: %v %+v", err, p)
+	}
+	cs.answer(problemAnswer(t, 409, api.CodeSessionTakenOver))
+	if _, err := c.Heartbeat(ctx, "ses_1", beat); !errors.As(err, &p) || p.Status != 409 || p.Code != api.CodeSessionTakenOver {
+		t.Errorf("session_taken_over: %v %+v", err, p)
+	}
+	cs.answer(problemAnswer(t, 404, api.CodeNotFound))
+	if err := c.EndSession(ctx, "ses_0"); !errors.As(err, &p) || p.Status != 404 || p.Code != api.CodeNotFound {
+		t.Errorf("end unknown session: %v %+v", err, p)
+	}
+	cs.answer(problemAnswer(t, 403, api.CodeForbidden))
+	if _, err := c.ListSessions(ctx); !errors.As(err, &p) || p.Status != 403 || p.Code != api.CodeForbidden {
+		t.Errorf("list as an agent: %v %+v", err, p)
 	}
 }
 
