@@ -10,15 +10,16 @@ PKGS     := ./shared/... ./functions/... ./infra/...
 FUZZTIME ?= 5s
 
 # Lambda functions: logical id in template.yaml -> main package.
-FUNCTIONS := AuthFunction AgentFunction AdminFunction MailerFunction
+FUNCTIONS := AuthFunction AgentFunction AdminFunction MailerFunction PushFunction
 cmd_AuthFunction   := ./functions/cmd/auth
 cmd_AgentFunction  := ./functions/cmd/agent
 cmd_AdminFunction  := ./functions/cmd/admin
 cmd_MailerFunction := ./functions/cmd/mailer
+cmd_PushFunction   := ./functions/cmd/push
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
-LAMBDA_FLAGS := -tags lambda.norpc -trimpath
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false -ldflags='-s -w'
 
-.PHONY: help setup vet test fuzz run run-backend bench build clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: help setup vet test fuzz parity sam-check run run-backend bench build clean $(addprefix build-,$(FUNCTIONS))
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,9 +31,19 @@ setup: ## Install what is missing (Debian packages, SES emulator, Go modules); i
 vet: setup ## go vet every package
 	$(GO) vet $(PKGS)
 
-test: setup vet ## Vet, run every test with the race detector, then a short fuzz pass
+test: setup vet ## Vet, every test with the race detector, DynamoDB Local parity, fuzzing, SAM lint+build
 	$(GO) test -race -count=1 $(PKGS)
+	@$(MAKE) parity
 	@$(MAKE) fuzz
+	@$(MAKE) sam-check
+
+PARITY_PKGS := ./functions/dynamo/... ./functions/mailer/... ./infra/e2e/...
+
+parity: setup ## Store, mailer and end-to-end tests against AWS's DynamoDB Local
+	scripts/dynamodb-local.sh $(GO) test -count=1 $(PARITY_PKGS)
+
+sam-check: ## sam validate --lint and sam build (installs aws-sam-cli in .local/venv)
+	scripts/sam-check.sh
 
 fuzz: setup ## Run each Fuzz* target for FUZZTIME (default 5s)
 	@GO=$(GO) scripts/fuzz.sh -t $(FUZZTIME) $(PKGS)

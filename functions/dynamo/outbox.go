@@ -108,7 +108,7 @@ func (st *Store) MarkSent(ctx context.Context, id string, now time.Time) error {
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &st.table, Key: key(outboxPK(id), skGuard),
 		// Data is overwritten, not REMOVEd: minidyn ignores REMOVE after SET.
-		UpdateExpression:          aws.String("SET #st = :sent, SentAt = :now, GSI1PK = :done, #ttl = :ttl, #data = :nodata, ClaimUntil = :empty"),
+		UpdateExpression:          aws.String("SET #st = :sent, SentAt = :now, GSI1PK = :done, #ttl = :ttl, #data = :empty, ClaimUntil = :empty"),
 		ConditionExpression:       aws.String("#st = :sending"),
 		ExpressionAttributeNames:  map[string]string{"#st": "status", "#data": "Data", "#ttl": attrTTL},
 		ExpressionAttributeValues: map[string]av{":sent": s(domain.OutboxSent), ":sending": s(domain.OutboxSending), ":now": s(ts(now)), ":done": s(outboxDone), ":ttl": n(now.Add(doneOutboxTTL).Unix()), ":empty": s("")},

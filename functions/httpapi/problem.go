@@ -17,8 +17,9 @@ import (
 
 // statusOf maps every API code to its HTTP status.
 var statusOf = map[string]int{
-	api.CodeBadRequest: 400, api.CodeMalformedJSON: 400, api.CodeUnknownField: 400, api.CodeValidation: 400,
-	api.CodeInvalidEmail: 400, api.CodeInvalidCode: 400, api.CodeBodyTooLarge: 413, api.CodeUnsupportedMediaType: 415,
+	api.CodeBadRequest: 400, api.CodeMalformedJSON: 400, api.CodeUnknownField: 400, api.CodeInvalidCode: 400,
+	// Well-formed requests that break a rule.
+	api.CodeValidation: 422, api.CodeInvalidEmail: 422, api.CodeBodyTooLarge: 413, api.CodeUnsupportedMediaType: 415,
 	api.CodeInvalidDialNumber: 422, api.CodeWeakPassword: 422, api.CodeOmnichannelNeedsRTC: 422, api.CodeDesktopNeedsRTC: 422,
 	api.CodeUnknownTeam: 422, api.CodeUnknownQueue: 422, api.CodeInvalidExtension: 422,
 	api.CodeUnauthorized: 401, api.CodeInvalidCredentials: 401, api.CodeInvalidToken: 401,
