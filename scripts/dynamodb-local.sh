@@ -32,8 +32,9 @@ fi
 # DynamoDB Local has no bind-address flag; it is only reached on 127.0.0.1.
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 log="$(mktemp)"
-java -Djava.library.path="$DIR/lib" -cp "$DIR/lib/*" software.amazon.dynamodb.services.local.main.ServerRunner \
-	-inMemory -sharedDb -port "$port" >"$log" 2>&1 &
+# Run from its own folder: it writes a metadata file into the working dir.
+(cd "$DIR" && exec java -Djava.library.path="$DIR/lib" -cp "$DIR/lib/*" software.amazon.dynamodb.services.local.main.ServerRunner \
+	-inMemory -sharedDb -port "$port") >"$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 1 100); do
