@@ -3,7 +3,9 @@ module github.com/agentdesk/agentdesk/shared
 go 1.26.8
 
 require (
+	github.com/coder/websocket v1.8.14
 	github.com/getkin/kin-openapi v0.152.0
+	go.uber.org/goleak v1.3.0
 	gopkg.in/yaml.v3 v3.0.1
 )
 
