@@ -38,6 +38,8 @@ type Config struct {
 	Policy *auth.Policy
 	// Notifier pushes session and settings events to desktops (nil: none).
 	Notifier domain.Notifier
+	// PushURL is the push channel's WebSocket URL, handed out in /v1/me.
+	PushURL string
 }
 
 // App holds the wired services and the per-function handlers, keyed by the
@@ -66,7 +68,7 @@ func New(db *dynamodb.Client, cfg Config) *App {
 	a.Sessions = ss
 	ad := admin.New(a, log)
 	ad.Notifier = cfg.Notifier
-	ag := &agent.Service{Store: store, Auth: a, Voice: cfg.Voice}
+	ag := &agent.Service{Store: store, Auth: a, Voice: cfg.Voice, PushURL: cfg.PushURL}
 	d := httpapi.Deps{
 		Auth: a, Admin: ad, Agent: ag, Sessions: ss, Log: log,
 		Pages: pages.New(a, pages.Options{CSRFKey: cfg.Keys.CSRF, Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Log: log}),
@@ -88,8 +90,9 @@ func Logger() *slog.Logger {
 }
 
 // FromEnv wires an App inside Lambda from the template's environment:
-// TABLE_NAME, SECRET_ARN, PUBLIC_BASE_URL and the optional voice settings
-// SIP_WS_URI, SIP_DOMAIN, ICE_SERVERS (JSON array of api.ICEServer).
+// TABLE_NAME, SECRET_ARN, PUBLIC_BASE_URL, the optional voice settings
+// SIP_WS_URI, SIP_DOMAIN, ICE_SERVERS (JSON array of api.ICEServer), and the
+// optional push channel PUSH_ENDPOINT (management API) and PUSH_URL.
 func FromEnv(ctx context.Context) (*App, aws.Config, error) {
 	cfg, err := AWSConfig(ctx)
 	if err != nil {
@@ -105,8 +108,10 @@ func FromEnv(ctx context.Context) (*App, aws.Config, error) {
 	}
 	log := Logger()
 	slog.SetDefault(log)
-	return New(dynamodb.NewFromConfig(cfg), Config{
-		Table: os.Getenv("TABLE_NAME"), Keys: k, BaseURL: os.Getenv("PUBLIC_BASE_URL"), Voice: voice, Log: log,
+	db, table := dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME")
+	return New(db, Config{
+		Table: table, Keys: k, BaseURL: os.Getenv("PUBLIC_BASE_URL"), Voice: voice, Log: log,
+		Notifier: PushNotifierFromEnv(db, table, cfg, log), PushURL: os.Getenv("PUSH_URL"),
 	}), cfg, nil
 }
 
