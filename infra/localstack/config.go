@@ -17,6 +17,7 @@ type Config struct {
 	DynamoAddr string // AGENTDESK_DYNAMODB_ADDR, default 127.0.0.1:8000
 	SESAddr    string // AGENTDESK_SES_ADDR, default 127.0.0.1:8005
 	APIAddr    string // AGENTDESK_API_ADDR, default 127.0.0.1:3000
+	PushAddr   string // AGENTDESK_PUSH_ADDR, default 127.0.0.1:3001 ("": 127.0.0.1:0); WebSocket + management API
 	Table      string // AGENTDESK_TABLE, default agentdesk
 	// StateDir keeps the generated master secret (default <repo>/.local).
 	StateDir string
@@ -33,6 +34,7 @@ func ConfigFromEnv() Config {
 		DynamoAddr: env("AGENTDESK_DYNAMODB_ADDR", "127.0.0.1:8000"),
 		SESAddr:    env("AGENTDESK_SES_ADDR", "127.0.0.1:8005"),
 		APIAddr:    env("AGENTDESK_API_ADDR", "127.0.0.1:3000"),
+		PushAddr:   env("AGENTDESK_PUSH_ADDR", "127.0.0.1:3001"),
 		Table:      env("AGENTDESK_TABLE", "agentdesk"),
 		StateDir:   env("AGENTDESK_STATE_DIR", filepath.Join(root, ".local")),
 	}

@@ -9,6 +9,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
 	"github.com/agentdesk/agentdesk/functions/agent"
 	"github.com/agentdesk/agentdesk/functions/app"
 	"github.com/agentdesk/agentdesk/functions/auth"
@@ -20,6 +23,7 @@ import (
 	"github.com/agentdesk/agentdesk/infra/router"
 	"github.com/agentdesk/agentdesk/infra/seslocal"
 	"github.com/agentdesk/agentdesk/infra/template"
+	"github.com/agentdesk/agentdesk/infra/wslocal"
 )
 
 // Sender is the From address of local mail.
@@ -49,6 +53,10 @@ type Stack struct {
 	api     *http.Server
 	cancel  context.CancelFunc
 	stopped chan struct{}
+
+	// Push is the local WebSocket API; PushURL is what desktops connect to.
+	Push    *wslocal.Server
+	PushURL string
 }
 
 // Start brings the stack up; Close stops everything it started.
@@ -104,7 +112,22 @@ func Start(ctx context.Context, cfg Config, opt Options) (s *Stack, err error) {
 		return s, fmt.Errorf("API on %s: %w", cfg.APIAddr, err)
 	}
 	s.APIURL = "http://" + ln.Addr().String()
-	s.App = app.New(db, app.Config{Table: cfg.Table, Keys: k, BaseURL: s.APIURL, Voice: opt.Voice, Log: log, Policy: opt.Policy})
+	pushAddr := cfg.PushAddr
+	if pushAddr == "" {
+		pushAddr = "127.0.0.1:0"
+	}
+	if s.Push, err = wslocal.Listen(pushAddr, wslocal.Options{Routes: wslocal.RouteKeys(tpl), Timeout: tpl.FunctionTimeout("PushFunction"), Log: log}); err != nil {
+		_ = ln.Close()
+		return s, fmt.Errorf("push on %s: %w", pushAddr, err)
+	}
+	s.PushURL = s.Push.URL()
+	// The same Notifier as in AWS, posting to the local management API.
+	notifier := app.NewPushNotifier(dynamo.New(db, cfg.Table), s.Push.ManagementEndpoint(), aws.Config{
+		Region: wslocal.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	}, log)
+	s.App = app.New(db, app.Config{Table: cfg.Table, Keys: k, BaseURL: s.APIURL, Voice: opt.Voice, Log: log, Policy: opt.Policy,
+		Notifier: notifier, PushURL: s.PushURL})
+	s.Push.Serve(wslocal.LambdaInvoker("PushFunction", s.App.PushHandler().Handle))
 	s.Poller = &mailer.Poller{Processor: mailer.Processor{Store: dynamo.New(db, cfg.Table), Sender: sender, Log: log}, Interval: 2 * time.Second}
 	s.App.Auth.OnOutbox = s.Poller.Wake
 	h, err := router.NewFromTemplate(tpl, s.App.Handlers)
@@ -123,8 +146,12 @@ func Start(ctx context.Context, cfg Config, opt Options) (s *Stack, err error) {
 	return s, nil
 }
 
-// Close stops the API, the poller, the SES emulator and the database.
+// Close stops the push gateway, the API, the poller, the SES emulator and
+// the database.
 func (s *Stack) Close() {
+	if s.Push != nil {
+		_ = s.Push.Close()
+	}
 	if s.api != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = s.api.Shutdown(ctx)

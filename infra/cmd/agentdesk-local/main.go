@@ -59,6 +59,7 @@ AgentDesk local stack is running (Ctrl+C stops it)
 
   API (server URL for the desktop)  %[1]s
   Health                            %[1]s/v1/health
+  Push (WebSocket, ?access_token=)  %[10]s
   Mail inbox (SES emulator web UI)  %[2]s
   DynamoDB (embedded)               %[3]s   table %[4]s
 
@@ -75,7 +76,7 @@ Try it with curl:
     -d '{"email":"new.agent@demo.agentdesk.test","display_name":"New Agent","locale":"fr","roles":["agent"],"webrtc_enabled":true,"extension":{"number":"1002","sip_username":"1002","sip_password":"a-sip-secret"}}'
   then open the mail inbox above: the new agent's invitation has the set-password link.
 
-`, api, st.SES.Endpoint(), endpointOf(st), st.Config.Table, d.AdminEmail, orSeeded(d.AdminPassword), d.AgentEmail, orSeeded(d.AgentPassword), d.AgentExtension)
+`, api, st.SES.Endpoint(), endpointOf(st), st.Config.Table, d.AdminEmail, orSeeded(d.AdminPassword), d.AgentEmail, orSeeded(d.AgentPassword), d.AgentExtension, st.PushURL)
 }
 
 func endpointOf(st *localstack.Stack) string {
