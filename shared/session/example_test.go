@@ -48,7 +48,7 @@ func Example() {
 	go push.Run(ctx)
 
 	k := session.NewKeeper(session.KeeperConfig{
-		API: session.ClientHeartbeater(c), Session: *sess,
+		API: c, Session: *sess,
 		LastActivity: lastActivity, OnCall: onCall, RefreshToken: refresh,
 		InactivityTimeout: time.Duration(me.Tenant.InactivityTimeoutMinutes) * time.Minute,
 		OnStatus: func(st session.Status) {

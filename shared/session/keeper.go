@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
@@ -14,19 +13,13 @@ import (
 )
 
 // Heartbeater renews a session's lease: POST /v1/sessions/{id}/heartbeat.
-// Errors are the client package's: *api.Problem for an answer,
-// *client.NetworkError when no answer came.
+// *client.Client is one. Errors are the client package's: *api.Problem for
+// an answer, *client.NetworkError when no answer came.
 type Heartbeater interface {
 	Heartbeat(ctx context.Context, sessionID string, req api.HeartbeatRequest) (*api.HeartbeatResponse, error)
 }
 
-// HeartbeatFunc is a function that is a Heartbeater.
-type HeartbeatFunc func(ctx context.Context, sessionID string, req api.HeartbeatRequest) (*api.HeartbeatResponse, error)
-
-// Heartbeat calls f.
-func (f HeartbeatFunc) Heartbeat(ctx context.Context, sessionID string, req api.HeartbeatRequest) (*api.HeartbeatResponse, error) {
-	return f(ctx, sessionID, req)
-}
+var _ Heartbeater = (*client.Client)(nil)
 
 // Refresher gets a new access token (POST /v1/auth/refresh) and stores it
 // where the API client and the push channel read their token. It must be
@@ -542,16 +535,4 @@ func seconds(n int, def time.Duration) time.Duration {
 		return def
 	}
 	return time.Duration(n) * time.Second
-}
-
-// ClientHeartbeater calls the heartbeat through c.Do, for a client that has
-// no Heartbeat method.
-func ClientHeartbeater(c *client.Client) Heartbeater {
-	return HeartbeatFunc(func(ctx context.Context, sessionID string, req api.HeartbeatRequest) (*api.HeartbeatResponse, error) {
-		var out api.HeartbeatResponse
-		if err := c.Do(ctx, http.MethodPost, "/v1/sessions/"+url.PathEscape(sessionID)+"/heartbeat", nil, req, &out); err != nil {
-			return nil, err
-		}
-		return &out, nil
-	})
 }

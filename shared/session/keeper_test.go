@@ -263,7 +263,7 @@ func TestKeeperRetriesThenTakenOver(t *testing.T) {
 		reply{status: 409, code: api.CodeSessionTakenOver})
 	act := t0.Add(-5 * time.Second)
 	kr := startKeeper(t, KeeperConfig{
-		API: ClientHeartbeater(srv.client(fixedToken("tok"))), Session: newSession(20), Clock: clk,
+		API: srv.client(fixedToken("tok")), Session: newSession(20), Clock: clk,
 		LastActivity: func() time.Time { return act },
 		OnCall:       func() bool { return true },
 	})
@@ -343,7 +343,7 @@ func TestKeeperTerminalAnswers(t *testing.T) {
 			noLeaks(t)
 			clk := NewManualClock(t0)
 			srv := newHBServer(t, clk, tc.rep)
-			kr := startKeeper(t, KeeperConfig{API: ClientHeartbeater(srv.client(fixedToken("tok"))), Session: newSession(20), Clock: clk})
+			kr := startKeeper(t, KeeperConfig{API: srv.client(fixedToken("tok")), Session: newSession(20), Clock: clk})
 			kr.status(t)
 			clk.AdvanceToNext(testCtx(t))
 			srv.nextCall(t)
@@ -365,7 +365,7 @@ func TestKeeperRefreshesTokenOnce(t *testing.T) {
 	tok.Store("old")
 	var refreshes atomic.Int32
 	kr := startKeeper(t, KeeperConfig{
-		API:     ClientHeartbeater(srv.client(func() string { return tok.Load().(string) })),
+		API:     srv.client(func() string { return tok.Load().(string) }),
 		Session: newSession(20), Clock: clk,
 		RefreshToken: func(context.Context) error {
 			refreshes.Add(1)
@@ -421,7 +421,7 @@ func TestKeeperRefreshFailures(t *testing.T) {
 		tok.Store("old")
 		var refreshes atomic.Int32
 		kr := startKeeper(t, KeeperConfig{
-			API:     ClientHeartbeater(srv.client(func() string { return tok.Load().(string) })),
+			API:     srv.client(func() string { return tok.Load().(string) }),
 			Session: newSession(20), Clock: clk,
 			RefreshToken: func(context.Context) error {
 				if refreshes.Add(1) == 1 {
@@ -458,7 +458,7 @@ func TestKeeperRefreshFailures(t *testing.T) {
 		srv.setToken("new")
 		refused := &api.Problem{Status: 401, Code: api.CodeInvalidToken}
 		kr := startKeeper(t, KeeperConfig{
-			API:     ClientHeartbeater(srv.client(fixedToken("old"))),
+			API:     srv.client(fixedToken("old")),
 			Session: newSession(20), Clock: clk,
 			RefreshToken: func(context.Context) error { return refused },
 		})
@@ -480,7 +480,7 @@ func TestKeeperNeverRetriesPastTheLease(t *testing.T) {
 	clk := NewManualClock(t0)
 	srv := newHBServer(t, clk)
 	srv.fallback = reply{status: 0} // hang up, every time
-	kr := startKeeper(t, KeeperConfig{API: ClientHeartbeater(srv.client(fixedToken("tok"))), Session: newSession(20), Clock: clk,
+	kr := startKeeper(t, KeeperConfig{API: srv.client(fixedToken("tok")), Session: newSession(20), Clock: clk,
 		MinBackoff: time.Second, MaxBackoff: 8 * time.Second})
 	ctx := testCtx(t)
 	kr.status(t)
@@ -527,7 +527,7 @@ func TestKeeperHonoursRetryAfterAndRecovers(t *testing.T) {
 	noLeaks(t)
 	clk := NewManualClock(t0)
 	srv := newHBServer(t, clk, reply{status: 429, code: api.CodeTooManyAttempts, retryAfter: 30}, ok200)
-	kr := startKeeper(t, KeeperConfig{API: ClientHeartbeater(srv.client(fixedToken("tok"))), Session: newSession(20), Clock: clk})
+	kr := startKeeper(t, KeeperConfig{API: srv.client(fixedToken("tok")), Session: newSession(20), Clock: clk})
 	ctx := testCtx(t)
 	kr.status(t)
 	clk.AdvanceToNext(ctx)
@@ -557,7 +557,7 @@ func TestKeeperInactivityWarning(t *testing.T) {
 		defer mu.Unlock()
 		return act
 	}
-	kr := startKeeper(t, KeeperConfig{API: ClientHeartbeater(srv.client(fixedToken("tok"))), Session: newSession(20), Clock: clk,
+	kr := startKeeper(t, KeeperConfig{API: srv.client(fixedToken("tok")), Session: newSession(20), Clock: clk,
 		LastActivity: lastActivity, InactivityTimeout: 3 * time.Minute})
 	kr.status(t)
 
@@ -615,7 +615,7 @@ func TestKeeperHandlePush(t *testing.T) {
 	noLeaks(t)
 	clk := NewManualClock(t0)
 	srv := newHBServer(t, clk)
-	kr := startKeeper(t, KeeperConfig{API: ClientHeartbeater(srv.client(fixedToken("tok"))), Session: newSession(20), Clock: clk})
+	kr := startKeeper(t, KeeperConfig{API: srv.client(fixedToken("tok")), Session: newSession(20), Clock: clk})
 	kr.status(t)
 
 	holder := &api.SessionHolder{DeviceName: "Laptop 2", Platform: "windows", Since: t0}
@@ -644,7 +644,7 @@ func TestKeeperStopsOnCancel(t *testing.T) {
 	noLeaks(t)
 	srv := newHBServer(t, NewManualClock(t0))
 	kr := &keeperRun{statuses: make(chan Status, 10), done: make(chan error, 1)}
-	k := NewKeeper(KeeperConfig{API: ClientHeartbeater(srv.client(fixedToken("tok"))), Session: newSession(20),
+	k := NewKeeper(KeeperConfig{API: srv.client(fixedToken("tok")), Session: newSession(20),
 		OnStatus: func(st Status) { kr.statuses <- st }})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { kr.done <- k.Run(ctx) }()

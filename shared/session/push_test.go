@@ -382,7 +382,7 @@ func TestPushEndsKeeperOnTakeover(t *testing.T) {
 	noLeaks(t)
 	clk := NewManualClock(t0)
 	hb := newHBServer(t, clk)
-	kr := startKeeper(t, KeeperConfig{API: ClientHeartbeater(hb.client(fixedToken("tok"))), Session: newSession(20), Clock: clk})
+	kr := startKeeper(t, KeeperConfig{API: hb.client(fixedToken("tok")), Session: newSession(20), Clock: clk})
 	kr.status(t)
 	ws := newWSServer(t, "tok")
 	other := make(chan api.PushEvent, 10)
