@@ -38,7 +38,7 @@ func (r realTimer) C() <-chan time.Time { return r.t.C }
 func (r realTimer) Stop() bool          { return r.t.Stop() }
 
 // ManualClock is a Clock that only moves when told to. Its timers fire from
-// Advance, Set or AdvanceToNext, in deadline order. It is safe for concurrent
+// Advance or AdvanceToNext, in deadline order. It is safe for concurrent
 // use.
 type ManualClock struct {
 	mu      sync.Mutex
@@ -100,15 +100,6 @@ func (c *ManualClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.setLocked(c.now.Add(d))
-}
-
-// Set moves the clock to t (never backwards) and fires the timers now due.
-func (c *ManualClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t.After(c.now) {
-		c.setLocked(t)
-	}
 }
 
 func (c *ManualClock) setLocked(t time.Time) {
