@@ -1,0 +1,141 @@
+// Command agentdesk-bench measures AgentDesk on its local stack with the
+// production password policy and writes docs/PERFORMANCE.md (make bench):
+//
+//  1. sign-ins per second through the API against raw argon2id verifies
+//     per second, both with one goroutine per core (target ratio >= 0.9);
+//  2. p50/p99 latency of GET /v1/me and GET /v1/admin/users with 1,000
+//     users in the tenant;
+//  3. DynamoDB requests per operation for the sign-in, profile, user
+//     creation and password flows.
+//
+// It starts its own stack on free loopback ports, so it runs beside
+// `make run`. Progress goes to stderr, a summary to stdout, the stack's
+// JSON logs nowhere unless -v.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"syscall"
+	"time"
+
+	"github.com/agentdesk/agentdesk/functions/auth"
+	"github.com/agentdesk/agentdesk/infra/template"
+)
+
+type options struct {
+	out         string
+	users       int
+	signIn      int
+	rounds      int
+	round       time.Duration
+	single      int
+	warm, calls int
+	verbose     bool
+	cpuProfile  string
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.out, "out", "", "report file (default <repo>/docs/PERFORMANCE.md; - for stdout only)")
+	flag.IntVar(&o.users, "users", 1000, "users in the demo tenant")
+	flag.IntVar(&o.signIn, "signin-users", 8, "distinct users signing in during the throughput run")
+	flag.IntVar(&o.rounds, "rounds", 12, "alternating raw-hash / sign-in rounds")
+	flag.DurationVar(&o.round, "round", time.Second, "length of each half-round")
+	flag.IntVar(&o.single, "single", 40, "samples of one verify and one sign-in at concurrency 1")
+	flag.IntVar(&o.warm, "warmup", 30, "warm-up calls before each latency series")
+	flag.IntVar(&o.calls, "calls", 300, "measured calls per latency series")
+	flag.BoolVar(&o.verbose, "v", false, "stack logs (JSON) to stderr")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measurements to this file")
+	flag.Parse()
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "agentdesk-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func progress(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) }
+
+func run(o options) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if o.out == "" {
+		root, err := template.FindRoot()
+		if err != nil {
+			return err
+		}
+		o.out = filepath.Join(root, "docs", "PERFORMANCE.md")
+	}
+	logTo := io.Discard
+	if o.verbose {
+		logTo = os.Stderr
+	}
+	log := slog.New(slog.NewJSONHandler(logTo, nil))
+
+	r := results{Started: time.Now(), Machine: thisMachine(), Policy: auth.DefaultPolicy, Warm: o.warm}
+	progress("starting the local stack on free loopback ports (argon2id m=%d KiB t=%d p=%d)...",
+		r.Policy.Hash.Memory, r.Policy.Hash.Time, r.Policy.Hash.Threads)
+	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	e, err := startEnv(startCtx, r.Policy, log)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("start the stack: %w", err)
+	}
+	defer e.Close()
+	progress("seeding %d users...", o.users)
+	if r.Pop, err = seed(ctx, e, o.users, o.signIn); err != nil {
+		return err
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	progress("1. sign-in throughput against raw argon2id, %d goroutines...", runtime.GOMAXPROCS(0))
+	if r.TP, err = measureThroughput(ctx, e, r.Pop.SignIn, runtime.GOMAXPROCS(0), o.rounds, o.single, o.round, progress); err != nil {
+		return err
+	}
+	progress("2. latency with %d users, %d calls each...", r.Pop.Users, o.calls)
+	if r.Latency, err = measureLatencies(ctx, e, r.Pop, o.warm, o.calls, progress); err != nil {
+		return err
+	}
+	if r.TableItems, err = e.tableItems(ctx); err != nil {
+		return err
+	}
+	progress("3. DynamoDB requests per operation...")
+	if r.Requests, r.Mail, err = measureRequests(ctx, e, r.Pop); err != nil {
+		return err
+	}
+	r.Took = time.Since(r.Started)
+
+	doc := r.markdown()
+	if o.out != "-" {
+		if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.out, []byte(doc), 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Print(r.summary())
+	if o.out != "-" {
+		fmt.Printf("\nwrote %s\n", o.out)
+	} else {
+		fmt.Print("\n" + doc)
+	}
+	return nil
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/agentdesk/agentdesk/functions/app"
+	"github.com/agentdesk/agentdesk/functions/auth"
+	"github.com/agentdesk/agentdesk/functions/keys"
+	"github.com/agentdesk/agentdesk/infra/dynamolocal"
+	"github.com/agentdesk/agentdesk/infra/localstack"
+	"github.com/agentdesk/agentdesk/infra/router"
+	"github.com/agentdesk/agentdesk/infra/template"
+	"github.com/agentdesk/agentdesk/shared/client"
+)
+
+// loopback lets the kernel pick a free port, so the bench never collides
+// with `make run` (127.0.0.1:3000, :8000, :8005).
+const loopback = "127.0.0.1:0"
+
+// env is the stack under measurement.
+//
+// One embedded DynamoDB (dynamolocal's handler) listens twice, each
+// listener behind its own counter:
+//   - the stack's listener serves localstack.Start's own client: table
+//     set-up, the demo seed and the mailer poller's sweeps and deliveries;
+//   - the API's listener serves the measured API only.
+//
+// The measured API is the stack's code wired a second time, exactly as
+// localstack.Start wires it (app.New, router.NewFromTemplate over
+// template.yaml), with the same keys and policy but a DynamoDB client of
+// its own. So the per-operation counts hold the API's requests and nothing
+// of the poller running in the background.
+type env struct {
+	Stack  *localstack.Stack
+	App    *app.App // the measured API's services
+	APIURL string   // the measured API
+	Policy auth.Policy
+
+	apiDB, stackDB *counter
+	stackEndpoint  string
+	servers        []*http.Server
+	hc             *http.Client
+}
+
+func startEnv(ctx context.Context, policy auth.Policy, log *slog.Logger) (e *env, err error) {
+	e = &env{Policy: policy}
+	defer func() {
+		if err != nil {
+			e.Close()
+		}
+	}()
+	db := dynamolocal.NewHandler()
+	e.stackDB, e.apiDB = newCounter(db), newCounter(db)
+	stackEndpoint, err := e.serve(e.stackDB)
+	e.stackEndpoint = stackEndpoint
+	if err != nil {
+		return e, fmt.Errorf("dynamodb: %w", err)
+	}
+	apiEndpoint, err := e.serve(e.apiDB)
+	if err != nil {
+		return e, fmt.Errorf("dynamodb: %w", err)
+	}
+	k := keys.Random()
+	cfg := localstack.Config{DynamoAddr: loopback, SESAddr: loopback, APIAddr: loopback, Table: "agentdesk-bench"}
+	e.Stack, err = localstack.Start(ctx, cfg, localstack.Options{Log: log, Keys: k, Policy: &policy, DynamoEndpoint: stackEndpoint})
+	if err != nil {
+		return e, err
+	}
+
+	// The measured API.
+	tpl, err := template.LoadDefault()
+	if err != nil {
+		return e, err
+	}
+	apiClient, err := dynamolocal.NewClient(ctx, apiEndpoint)
+	if err != nil {
+		return e, err
+	}
+	ln, err := net.Listen("tcp", loopback)
+	if err != nil {
+		return e, err
+	}
+	e.APIURL = "http://" + ln.Addr().String()
+	e.App = app.New(apiClient, app.Config{Table: cfg.Table, Keys: k, BaseURL: e.APIURL, Log: log, Policy: &policy})
+	e.App.Auth.OnOutbox = e.Stack.Poller.Wake // mail goes out at once, as on the stack's own API
+	h, err := router.NewFromTemplate(tpl, e.App.Handlers)
+	if err != nil {
+		_ = ln.Close()
+		return e, err
+	}
+	e.start(ln, h)
+
+	jar, _ := cookiejar.New(nil)
+	e.hc = &http.Client{Timeout: 30 * time.Second, Jar: jar, Transport: &http.Transport{
+		MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute,
+	}}
+	return e, nil
+}
+
+// serve runs h on a free loopback port and returns its URL.
+func (e *env) serve(h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", loopback)
+	if err != nil {
+		return "", err
+	}
+	e.start(ln, h)
+	return "http://" + ln.Addr().String(), nil
+}
+
+func (e *env) start(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	e.servers = append(e.servers, srv)
+	go func() { _ = srv.Serve(ln) }()
+}
+
+// client is an API client of the measured API, signed in with token when
+// it is not empty.
+func (e *env) client(token string) *client.Client {
+	opts := []client.Option{client.WithHTTPClient(e.hc), client.WithUserAgent("agentdesk-bench/1")}
+	if token != "" {
+		opts = append(opts, client.WithAccessToken(token))
+	}
+	return client.New(e.APIURL, opts...)
+}
+
+// tableItems counts the items of the table (a Scan through the stack's
+// listener, so no measured count changes).
+func (e *env) tableItems(ctx context.Context) (int, error) {
+	db, err := dynamolocal.NewClient(ctx, e.stackEndpoint)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(e.Stack.Config.Table), Select: types.SelectCount})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return n, err
+		}
+		n += int(out.Count)
+	}
+	return n, nil
+}
+
+// Close stops the measured API, the stack, then the database listeners.
+func (e *env) Close() {
+	if e.App != nil && len(e.servers) > 0 {
+		// The measured API was started last.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = e.servers[len(e.servers)-1].Shutdown(ctx)
+		cancel()
+	}
+	if e.Stack != nil {
+		e.Stack.Close()
+	}
+	for _, s := range e.servers {
+		_ = s.Close()
+	}
+}
