@@ -9,6 +9,7 @@ replace github.com/agentdesk/agentdesk/shared => ../shared
 require github.com/agentdesk/agentdesk/infra v0.0.0
 
 require (
+	github.com/anishathalye/porcupine v1.3.1 // indirect
 	github.com/aws/aws-lambda-go v1.47.0 // indirect
 	github.com/aws/aws-sdk-go-v2 v1.47.7 // indirect
 	github.com/aws/aws-sdk-go-v2/config v1.33.15 // indirect

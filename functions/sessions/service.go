@@ -119,6 +119,14 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, req api.CreateS
 			return nil, domain.E(api.CodeDialNumberInUse, "station.dial_number")
 		case errors.Is(err, domain.ErrLeaseMoved) && try < maxAcquireTries:
 			continue // another login raced us: look again
+		case errors.Is(err, domain.ErrLeaseMoved):
+			// Still racing after several looks: say who holds it now and
+			// let the agent press Continue again.
+			e := domain.E(api.CodeSessionElsewhere)
+			if cur, _ := s.Leases.GetLease(ctx, u.TenantID, u.ID); cur != nil {
+				e.Holder = holderOf(cur)
+			}
+			return nil, e
 		default:
 			return nil, err
 		}
