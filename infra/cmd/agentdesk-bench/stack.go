@@ -4,27 +4,32 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/agentdesk/agentdesk/functions/app"
 	"github.com/agentdesk/agentdesk/functions/auth"
+	"github.com/agentdesk/agentdesk/functions/dynamo"
 	"github.com/agentdesk/agentdesk/functions/keys"
 	"github.com/agentdesk/agentdesk/infra/dynamolocal"
 	"github.com/agentdesk/agentdesk/infra/localstack"
 	"github.com/agentdesk/agentdesk/infra/router"
 	"github.com/agentdesk/agentdesk/infra/template"
+	"github.com/agentdesk/agentdesk/infra/wslocal"
 	"github.com/agentdesk/agentdesk/shared/client"
 )
 
 // loopback lets the kernel pick a free port, so the bench never collides
-// with `make run` (127.0.0.1:3000, :8000, :8005).
+// with `make run` (127.0.0.1:3000, :3001, :8000, :8005).
 const loopback = "127.0.0.1:0"
 
 // env is the stack under measurement.
@@ -36,10 +41,11 @@ const loopback = "127.0.0.1:0"
 //   - the API's listener serves the measured API only.
 //
 // The measured API is the stack's code wired a second time, exactly as
-// localstack.Start wires it (app.New, router.NewFromTemplate over
-// template.yaml), with the same keys and policy but a DynamoDB client of
-// its own. So the per-operation counts hold the API's requests and nothing
-// of the poller running in the background.
+// localstack.Start wires it (app.New with the push Notifier and URL,
+// router.NewFromTemplate over template.yaml), with the same keys and
+// policy but a DynamoDB client of its own (keep the two in step). So the
+// per-operation counts hold the API's requests and nothing of the poller
+// running in the background.
 type env struct {
 	Stack  *localstack.Stack
 	App    *app.App // the measured API's services
@@ -71,7 +77,7 @@ func startEnv(ctx context.Context, policy auth.Policy, log *slog.Logger) (e *env
 		return e, fmt.Errorf("dynamodb: %w", err)
 	}
 	k := keys.Random()
-	cfg := localstack.Config{DynamoAddr: loopback, SESAddr: loopback, APIAddr: loopback, Table: "agentdesk-bench"}
+	cfg := localstack.Config{DynamoAddr: loopback, SESAddr: loopback, APIAddr: loopback, PushAddr: loopback, Table: "agentdesk-bench"}
 	e.Stack, err = localstack.Start(ctx, cfg, localstack.Options{Log: log, Keys: k, Policy: &policy, DynamoEndpoint: stackEndpoint})
 	if err != nil {
 		return e, err
@@ -91,8 +97,18 @@ func startEnv(ctx context.Context, policy auth.Policy, log *slog.Logger) (e *env
 		return e, err
 	}
 	e.APIURL = "http://" + ln.Addr().String()
-	e.App = app.New(apiClient, app.Config{Table: cfg.Table, Keys: k, BaseURL: e.APIURL, Log: log, Policy: &policy})
+	// As localstack.Start: the push Notifier posts to the stack's local
+	// management API, reading connections through the API's own client.
+	notifier := app.NewPushNotifier(dynamo.New(apiClient, cfg.Table), e.Stack.Push.ManagementEndpoint(), aws.Config{
+		Region: wslocal.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	}, log)
+	e.App = app.New(apiClient, app.Config{Table: cfg.Table, Keys: k, BaseURL: e.APIURL, Log: log, Policy: &policy,
+		Notifier: notifier, PushURL: e.Stack.PushURL})
 	e.App.Auth.OnOutbox = e.Stack.Poller.Wake // mail goes out at once, as on the stack's own API
+	if a, b := slices.Sorted(maps.Keys(e.App.Handlers)), slices.Sorted(maps.Keys(e.Stack.App.Handlers)); !slices.Equal(a, b) {
+		_ = ln.Close()
+		return e, fmt.Errorf("bench wiring out of step with localstack: functions %v, stack has %v", a, b)
+	}
 	h, err := router.NewFromTemplate(tpl, e.App.Handlers)
 	if err != nil {
 		_ = ln.Close()
