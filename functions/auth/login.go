@@ -218,10 +218,13 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	return s.Store.DeleteRefreshToken(ctx, old.Hash)
 }
 
-// Principal is the authenticated caller.
+// Principal is the authenticated caller. Stale marks a genuine, unexpired
+// token whose account has since been disabled, reset or signed out
+// everywhere: it may only learn why its session ended.
 type Principal struct {
 	User   *domain.User
 	Claims *Claims
+	Stale  bool
 }
 
 // Authenticate checks an access token and that its user is still active and
@@ -240,7 +243,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*Principal, 
 		return nil, err
 	}
 	if u.TokenGeneration != c.Gen || u.Status != api.StatusActive || u.ResetRequired {
-		return nil, domain.E(api.CodeUnauthorized)
+		return &Principal{User: u, Claims: c, Stale: true}, domain.E(api.CodeUnauthorized)
 	}
 	return &Principal{User: u, Claims: c}, nil
 }

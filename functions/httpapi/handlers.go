@@ -133,7 +133,7 @@ func NewAgentHandler(d Deps) http.Handler {
 	rt.handle("POST /v1/sessions", authenticated(d.Auth, one(201, func(r *http.Request, req api.CreateSessionRequest) (*api.Session, error) {
 		return d.Sessions.Create(r.Context(), principal(r), req)
 	})))
-	rt.handle("POST /v1/sessions/{id}/heartbeat", authenticated(d.Auth, one(200, func(r *http.Request, req api.HeartbeatRequest) (*api.HeartbeatResponse, error) {
+	rt.handle("POST /v1/sessions/{id}/heartbeat", authenticatedOrStale(d.Auth, one(200, func(r *http.Request, req api.HeartbeatRequest) (*api.HeartbeatResponse, error) {
 		return d.Sessions.Heartbeat(r.Context(), principal(r), r.PathValue("id"), req)
 	})))
 	rt.handle("DELETE /v1/sessions/{id}", authenticated(d.Auth, none(204, func(r *http.Request) (empty, error) {

@@ -107,6 +107,17 @@ func principal(r *http.Request) *auth.Principal {
 
 // authenticated requires a valid bearer access token.
 func authenticated(a *auth.Service, next http.HandlerFunc) http.HandlerFunc {
+	return authenticate(a, false, next)
+}
+
+// authenticatedOrStale also lets through a genuine token made stale by a
+// revocation (Principal.Stale), so the session routes can answer why the
+// session ended instead of a bare 401.
+func authenticatedOrStale(a *auth.Service, next http.HandlerFunc) http.HandlerFunc {
+	return authenticate(a, true, next)
+}
+
+func authenticate(a *auth.Service, allowStale bool, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
 		tok, ok := strings.CutPrefix(h, "Bearer ")
@@ -116,7 +127,7 @@ func authenticated(a *auth.Service, next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		p, err := a.Authenticate(r.Context(), tok)
-		if err != nil {
+		if err != nil && !(allowStale && p != nil && p.Stale) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="agentdesk", error="invalid_token"`)
 			writeError(w, r, err)
 			return

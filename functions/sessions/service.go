@@ -187,6 +187,9 @@ func (s *Service) Heartbeat(ctx context.Context, p *auth.Principal, sessionID st
 	if sessionID == "" || !validate.Length(sessionID, validate.MaxID) || req.Epoch <= 0 {
 		return nil, domain.E(api.CodeNotFound)
 	}
+	if p.Stale {
+		return nil, s.staleHeartbeat(ctx, u, sessionID, req.Epoch)
+	}
 	t, err := s.Store.GetTenant(ctx, u.TenantID)
 	if err != nil {
 		return nil, err
@@ -216,6 +219,22 @@ func (s *Service) Heartbeat(ctx context.Context, p *auth.Principal, sessionID st
 		return nil, err
 	}
 	return &api.HeartbeatResponse{LeaseExpiresAt: l.ExpiresAt, HeartbeatInterval: int(heartbeat.Seconds())}, nil
+}
+
+// staleHeartbeat answers a heartbeat whose token a revocation made stale
+// (disable, password reset, forced logout): the session's end and its
+// reason when it is the one that ended, else 401.
+func (s *Service) staleHeartbeat(ctx context.Context, u *domain.User, sessionID string, epoch int64) error {
+	l, err := s.Leases.GetLease(ctx, u.TenantID, u.ID)
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return err
+	}
+	if l != nil && (l.SessionID != sessionID || l.RevokedReason != "") {
+		if err := s.why(l, sessionID, epoch, s.now()); domain.CodeOf(err) != api.CodeNotFound {
+			return err
+		}
+	}
+	return domain.E(api.CodeUnauthorized)
 }
 
 // why explains a refused heartbeat or end from the lease as it stands.
