@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -142,5 +143,24 @@ func TestReportRenders(t *testing.T) {
 	}
 	if s := r.summary(); !strings.Contains(s, "ratio 0.950") {
 		t.Errorf("summary:\n%s", s)
+	}
+}
+
+func TestQuietRounds(t *testing.T) {
+	s := time.Second
+	tp := throughput{Workers: 2,
+		Raw:   []half{{Ops: 80, Wall: s, CPU: 2 * s}, {Ops: 40, Wall: s, CPU: s}, {Ops: 80, Wall: s, CPU: 2 * s}},
+		Login: []half{{Ops: 72, Wall: s, CPU: 2 * s}, {Ops: 40, Wall: s, CPU: s}, {Ops: 68, Wall: s, CPU: 19 * s / 10}},
+	}
+	q, n := tp.quiet()
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+	if n != 2 || !near(q, 140.0/160.0) {
+		t.Errorf("quiet ratio %v over %d rounds", q, n)
+	}
+	if r := tp.ratio(); !near(r, 180.0/200.0) {
+		t.Errorf("ratio %v", r)
+	}
+	if _, n := (throughput{Workers: 2, Raw: tp.Raw[1:2], Login: tp.Login[1:2]}).quiet(); n != 0 {
+		t.Errorf("%d quiet rounds on a busy machine", n)
 	}
 }

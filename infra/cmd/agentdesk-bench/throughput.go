@@ -66,6 +66,22 @@ func (t throughput) ratio() float64 { return t.login().perSec() / t.raw().perSec
 // the machine's cores.
 func (t throughput) cpuRatio() float64 { return t.login().perCPUSec() / t.raw().perCPUSec() }
 
+// quiet is the wall-clock ratio over the rounds in which the process kept
+// at least the contended share of its cores busy in both halves, and how
+// many rounds that was (0: no such round, ratio 0).
+func (t throughput) quiet() (float64, int) {
+	var raw, in []half
+	for i := range t.Raw {
+		if min(t.Raw[i].busy(t.Workers), t.Login[i].busy(t.Workers)) >= contended {
+			raw, in = append(raw, t.Raw[i]), append(in, t.Login[i])
+		}
+	}
+	if len(raw) == 0 {
+		return 0, 0
+	}
+	return sum(in).perSec() / sum(raw).perSec(), len(raw)
+}
+
 // roundRatios are each round's wall-clock ratio.
 func (t throughput) roundRatios() []float64 {
 	var out []float64
