@@ -276,7 +276,7 @@ func (s *Service) Bootstrap(ctx context.Context, slug, name, adminEmail, adminNa
 	}
 	b := &domain.Batch{}
 	b.Add(domain.CreateTenant{Tenant: t}, domain.CreateUser{User: u})
-	b.Add(s.Auth.SetPasswordLinkOps(u, t, domain.MailInvitation, 0)...)
+	b.Add(s.Auth.SetPasswordLinkOps(ctx, u, t, domain.MailInvitation, 0)...)
 	b.Add(s.audit(Actor{User: u, RequestID: "bootstrap"}, "tenant.bootstrap", "tenant", t.ID, []string{"name", "slug", "admin"}))
 	if err := s.Auth.Commit(ctx, b); err != nil {
 		if errors.Is(err, domain.ErrConflict) {

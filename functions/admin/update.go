@@ -189,7 +189,7 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, id string) error {
 	u.UpdatedAt = s.now()
 	b := &domain.Batch{}
 	b.Add(domain.UpdateUser{User: u, PrevVersion: prev})
-	b.Add(s.Auth.SetPasswordLinkOps(u, t, domain.MailResetLink, 0)...)
+	b.Add(s.Auth.SetPasswordLinkOps(ctx, u, t, domain.MailResetLink, 0)...)
 	b.Add(s.audit(a, "user.reset_password", "user", u.ID, []string{"password"}))
 	if err := s.Auth.Commit(ctx, b); err != nil {
 		return auth.StoreErr(err)

@@ -58,7 +58,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, req api.CreateUserReq
 	}
 	b := &domain.Batch{}
 	b.Add(domain.CreateUser{User: u})
-	b.Add(s.Auth.SetPasswordLinkOps(u, t, domain.MailInvitation, 0)...)
+	b.Add(s.Auth.SetPasswordLinkOps(ctx, u, t, domain.MailInvitation, 0)...)
 	if u.Extension != nil {
 		m := s.Auth.Mail(u, t, domain.MailExtensionAssigned, 1, map[string]string{
 			"extension": u.Extension.Number, "sip_username": u.Extension.SIPUsername})

@@ -71,7 +71,7 @@ func New(db *dynamodb.Client, cfg Config) *App {
 	ag := &agent.Service{Store: store, Auth: a, Voice: cfg.Voice, PushURL: cfg.PushURL}
 	d := httpapi.Deps{
 		Auth: a, Admin: ad, Agent: ag, Sessions: ss, Log: log,
-		Pages: pages.New(a, pages.Options{CSRFKey: cfg.Keys.CSRF, Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Log: log}),
+		Pages: pages.New(a, pages.Options{CSRFKey: cfg.Keys.CSRF, Secure: !strings.HasPrefix(cfg.BaseURL, "http://"), Log: log}),
 	}
 	handlers := map[string]http.Handler{}
 	for name, build := range httpapi.Functions {

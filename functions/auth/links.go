@@ -90,7 +90,7 @@ func (s *Service) CompletePasswordLink(ctx context.Context, token, password stri
 		domain.PutOutbox{Message: &changed},
 	}
 	if !u.EmailVerified {
-		vl, url := s.Link(u, domain.LinkVerifyEmail)
+		vl, url := s.Link(ctx, u, domain.LinkVerifyEmail)
 		verify := s.Mail(u, t, domain.MailVerifyEmail, 1, map[string]string{"link": url})
 		ops = append(ops, domain.PutLink{Link: vl}, domain.PutOutbox{Message: &verify})
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/agentdesk/agentdesk/functions/domain"
@@ -54,7 +55,8 @@ type Service struct {
 	Clock    func() time.Time
 	Log      *slog.Logger
 	Sessions domain.Sessions // may be nil until station sessions exist
-	// BaseURL prefixes emailed links (the public API URL).
+	// BaseURL prefixes emailed links (the public API URL). When empty, the
+	// URL the request came in on is used (see WithRequestURL).
 	BaseURL string
 	// OnOutbox is called after a commit that queued email (the local stack
 	// wakes its mailer; in AWS the stream does it).
@@ -108,21 +110,38 @@ func (s *Service) Mail(u *domain.User, t *domain.Tenant, template string, seq in
 	}
 }
 
+type baseURLKey struct{}
+
+// WithRequestURL records the public URL a request came in on
+// (https://{api-id}.execute-api... or a custom domain), for emailed links
+// when no BaseURL is configured.
+func WithRequestURL(ctx context.Context, url string) context.Context {
+	return context.WithValue(ctx, baseURLKey{}, strings.TrimRight(url, "/"))
+}
+
+func (s *Service) baseURL(ctx context.Context) string {
+	if s.BaseURL != "" {
+		return s.BaseURL
+	}
+	u, _ := ctx.Value(baseURLKey{}).(string)
+	return u
+}
+
 // Link creates a single-use emailed link for u and the URL to mail.
-func (s *Service) Link(u *domain.User, kind string) (*domain.Link, string) {
+func (s *Service) Link(ctx context.Context, u *domain.User, kind string) (*domain.Link, string) {
 	tok, hash := NewSecretToken()
 	l := &domain.Link{TokenHash: hash, Kind: kind, TenantID: u.TenantID, UserID: u.ID, ExpiresAt: s.now().Add(s.Policy.LinkTTL)}
 	path := "/p/reset?token="
 	if kind == domain.LinkVerifyEmail {
 		path = "/p/verify?token="
 	}
-	return l, s.BaseURL + path + tok
+	return l, s.baseURL(ctx) + path + tok
 }
 
 // SetPasswordLinkOps queues a set-password link email (invitation for a
 // new user, reset_link after an admin reset).
-func (s *Service) SetPasswordLinkOps(u *domain.User, t *domain.Tenant, template string, seq int) []domain.Op {
-	l, url := s.Link(u, domain.LinkSetPassword)
+func (s *Service) SetPasswordLinkOps(ctx context.Context, u *domain.User, t *domain.Tenant, template string, seq int) []domain.Op {
+	l, url := s.Link(ctx, u, domain.LinkSetPassword)
 	m := s.Mail(u, t, template, seq, map[string]string{"link": url, "expires_hours": strconv.Itoa(int(s.Policy.LinkTTL / time.Hour))})
 	return []domain.Op{domain.PutLink{Link: l}, domain.PutOutbox{Message: &m}}
 }

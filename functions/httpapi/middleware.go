@@ -54,6 +54,16 @@ func requestID(r *http.Request) string {
 	return hex.EncodeToString(b)
 }
 
+// publicURL is the scheme and host the request came in on. Behind API
+// Gateway it is always https.
+func publicURL(r *http.Request) string {
+	scheme := "http"
+	if _, gw := core.GetAPIGatewayV2ContextFromContext(r.Context()); gw || r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
 type statusWriter struct {
 	http.ResponseWriter
 	status int
@@ -80,6 +90,7 @@ func (o *observed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id := requestID(r)
 		log := base.With("request_id", id)
 		ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, log)
+		ctx = auth.WithRequestURL(ctx, publicURL(r))
 		r = r.WithContext(ctx)
 		w.Header().Set("X-Request-Id", id)
 		w.Header().Set("X-Content-Type-Options", "nosniff")

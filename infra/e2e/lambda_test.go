@@ -74,3 +74,26 @@ func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// TestEmailedLinksUseTheAPIDomain: deployed without PublicBaseURL, the
+// links in emails point at the domain the admin's request came in on.
+func TestEmailedLinksUseTheAPIDomain(t *testing.T) {
+	tn := newTenant(t)
+	saved := stack.App.Auth.BaseURL
+	stack.App.Auth.BaseURL = ""
+	defer func() { stack.App.Auth.BaseURL = saved }()
+	email := "linked@" + strings.Split(tn.AdminEmail, "@")[1]
+	body, _ := json.Marshal(api.CreateUserRequest{Email: email, DisplayName: "Linked"})
+	ev := `{"version":"2.0","routeKey":"POST /v1/admin/users","rawPath":"/v1/admin/users","rawQueryString":"",
+	  "headers":{"host":"abc123.execute-api.eu-west-1.amazonaws.com","content-type":"application/json","authorization":"Bearer ` + tn.AdminToken.AccessToken + `"},
+	  "requestContext":{"domainName":"abc123.execute-api.eu-west-1.amazonaws.com","http":{"method":"POST","path":"/v1/admin/users","sourceIp":"203.0.113.7"},"requestId":"gw-req-0003","stage":"$default"},
+	  "body":` + strconvQuote(string(body)) + `,"isBase64Encoded":false}`
+	res := invoke(t, "AdminFunction", ev)
+	if res.StatusCode != 201 {
+		t.Fatalf("create via Lambda: %d %s", res.StatusCode, res.Body)
+	}
+	link := linkIn(t, waitMail(t, email, 1)[0])
+	if !strings.HasPrefix(link, "https://abc123.execute-api.eu-west-1.amazonaws.com/p/reset?token=") {
+		t.Fatalf("invitation link %q does not use the API's domain", link)
+	}
+}
