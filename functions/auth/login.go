@@ -68,9 +68,11 @@ func (s *Service) Login(ctx context.Context, req api.LoginRequest) (*api.TokenRe
 		return nil, err
 	}
 	now := s.now()
-	if _, until, err := s.Store.LoginFailures(ctx, email); err != nil {
+	failures, until, err := s.Store.LoginFailures(ctx, email)
+	if err != nil {
 		return nil, err
-	} else if until.After(now) {
+	}
+	if until.After(now) {
 		return nil, tooMany(until.Sub(now))
 	}
 	u, err := s.Store.GetUserByEmail(ctx, email)
@@ -99,8 +101,10 @@ func (s *Service) Login(ctx context.Context, req api.LoginRequest) (*api.TokenRe
 	case u.ResetRequired:
 		return nil, domain.E(api.CodePasswordResetRequired)
 	}
-	if err := s.Store.ClearLoginFailures(ctx, email); err != nil {
-		return nil, err
+	if failures > 0 {
+		if err := s.Store.ClearLoginFailures(ctx, email); err != nil {
+			return nil, err
+		}
 	}
 	return s.issue(ctx, u, dev, domain.NewID("fam"))
 }

@@ -299,6 +299,11 @@ func (s *Service) ActiveSession(ctx context.Context, tenantID, userID string) (b
 // desktop at once.
 func (s *Service) RevokeUser(ctx context.Context, tenantID, userID, reason string) error {
 	now := s.now()
+	// A read first: most revocations (a password set, a disable) find no
+	// live session, and a refused conditional write costs a write.
+	if live, err := s.ActiveSession(ctx, tenantID, userID); err != nil || !live {
+		return err
+	}
 	old, err := s.Leases.EndLease(ctx, tenantID, userID, "", 0, reason, now)
 	if errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrNotFound) {
 		return nil // nothing live

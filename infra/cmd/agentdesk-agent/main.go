@@ -92,7 +92,9 @@ func run(ctx context.Context, server, email, password, devName, station string, 
 
 	keeper := session.NewKeeper(session.KeeperConfig{
 		API: c, Session: *sess, LastActivity: time.Now,
-		OnStatus: func(s session.Status) { say("session: %s (lease until %s)", s.State, s.LeaseExpiresAt.Local().Format("15:04:05")) },
+		OnStatus: func(s session.Status) {
+			say("session: %s (lease until %s)", s.State, s.LeaseExpiresAt.Local().Format("15:04:05"))
+		},
 	})
 	go func() {
 		for ev := range events {
