@@ -1,0 +1,175 @@
+// Package view is the contract between the desktop's Go side and its web
+// frontend: the Go side owns the sign-in state machine and the session,
+// and hands the frontend one State to render after every call and on the
+// "view" event whenever something changes by itself (a push event, a lost
+// connection, the inactivity warning). The frontend never decides a
+// transition; it calls a bound method and renders what comes back.
+package view
+
+import "time"
+
+// Steps of the wizard and the signed-in app.
+const (
+	StepLoading     = "loading"      // resolving the server, restoring a session
+	StepServer      = "server"       // "enter the URL your administrator gave you"
+	StepEmail       = "email"        // email, then Sign in
+	StepPassword    = "password"     // password (Alt/Cmd+Left goes back)
+	StepMicrosoft   = "microsoft"    // reserved for the Entra ID issue
+	StepTeamsSignIn = "teams_signin" // reserved for the Entra ID issue (optional Teams)
+	StepForgotEmail = "forgot_email" // ask for a code
+	StepForgotCode  = "forgot_code"  // 6-digit code + new password
+	StepForgotDone  = "forgot_done"  // success, back to sign-in
+	StepStation     = "station"      // Dial Number / Extension / Desktop
+	StepTeam        = "team"         // team picker with search, Submit
+	StepTakeover    = "takeover"     // signed in elsewhere: Continue / Cancel
+	StepTasks       = "tasks"        // the Tasks page
+)
+
+// Modals over the Tasks page.
+const (
+	ModalNone       = ""
+	ModalTakenOver  = "taken_over" // "You signed in on another device": Continue / Sign out
+	ModalInactivity = "inactivity" // one minute before the timeout: Stay signed in / Sign out
+)
+
+// Notices are one-line messages the frontend localises by key.
+const (
+	NoticeNone                = ""
+	NoticeCredentialsNotSaved = "credentials_not_saved" // keyring unavailable
+	NoticeCredentialsSaved    = "credentials_saved"
+	NoticeCodeSent            = "code_sent"
+	NoticeSignedOut           = "signed_out" // Reason says why (session_revoked reasons)
+	NoticeSessionExpired      = "session_expired"
+)
+
+// State is everything the frontend renders.
+type State struct {
+	Step     string `json:"step"`
+	Busy     bool   `json:"busy"`
+	Error    *Error `json:"error,omitempty"`
+	Notice   string `json:"notice,omitempty"`
+	Reason   string `json:"reason,omitempty"` // with NoticeSignedOut
+	Server   string `json:"server"`
+	Email    string `json:"email"`
+	Language string `json:"language"` // en | fr | pt-BR
+	Platform string `json:"platform"` // windows | darwin | linux (Cmd+Left on darwin)
+	Version  string `json:"version"`
+
+	Station  *Station          `json:"station,omitempty"`
+	Teams    []Team            `json:"teams,omitempty"`
+	TeamID   string            `json:"team_id,omitempty"`
+	Holder   *Holder           `json:"holder,omitempty"` // StepTakeover and ModalTakenOver
+	Tasks    *Tasks            `json:"tasks,omitempty"`
+	Modal    string            `json:"modal,omitempty"`
+	Deadline time.Time         `json:"deadline,omitempty"` // ModalInactivity: when the session ends
+	Link     ConnectivityState `json:"link"`
+}
+
+// ConnectivityState is the signed-in app's connection to the backend.
+type ConnectivityState struct {
+	Reconnecting bool      `json:"reconnecting"`
+	RetryAt      time.Time `json:"retry_at,omitempty"`
+}
+
+// Error is a failure the frontend explains by Code (an API problem code, or
+// network_error, server_unreachable, not_agentdesk, keyring_unavailable,
+// invalid_url ...) and offers Details to copy for the admin.
+type Error struct {
+	Code       string   `json:"code"`
+	Field      string   `json:"field,omitempty"`
+	RetryAfter int      `json:"retry_after,omitempty"` // seconds (too_many_attempts)
+	Reason     string   `json:"reason,omitempty"`      // password policy reason, revocation reason
+	Details    *Details `json:"details,omitempty"`
+}
+
+// Details is the "copy for your administrator" panel.
+type Details struct {
+	What       string    `json:"what"` // e.g. "POST /v1/sessions"
+	Status     int       `json:"status,omitempty"`
+	Code       string    `json:"code,omitempty"`
+	Message    string    `json:"message,omitempty"`
+	RequestID  string    `json:"request_id,omitempty"`
+	Time       time.Time `json:"time"`
+	AppVersion string    `json:"app_version"`
+	Server     string    `json:"server"`
+}
+
+// Station is the station step: what /v1/me allows and what is chosen.
+type Station struct {
+	Modes             []string `json:"modes"` // dial_number | extension | desktop
+	Mode              string   `json:"mode"`
+	DialNumber        string   `json:"dial_number"`
+	Extension         string   `json:"extension"`
+	DefaultDialNumber string   `json:"default_dial_number"`
+	Locked            bool     `json:"locked"` // dial number read-only
+	Remember          bool     `json:"remember"`
+}
+
+// Team is a team the agent may sign in to.
+type Team struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Holder is the other device holding the agent's session.
+type Holder struct {
+	DeviceName string    `json:"device_name"`
+	Platform   string    `json:"platform"`
+	Since      time.Time `json:"since"`
+	OnCall     bool      `json:"on_call"`
+}
+
+// Tasks is the signed-in Tasks page.
+type Tasks struct {
+	AgentName            string   `json:"agent_name"`
+	TenantName           string   `json:"tenant_name"`
+	Illustration         string   `json:"illustration"` // URL, or "" for a blank background
+	AgentState           string   `json:"agent_state"`  // available | idle
+	IdleReason           string   `json:"idle_reason"`  // break | lunch | meeting | training
+	Station              Station  `json:"station"`
+	TeamName             string   `json:"team_name"`
+	Queues               []Queue  `json:"queues"`
+	OmnichannelEnabled   bool     `json:"omnichannel_enabled"`
+	OmnichannelAvailable bool     `json:"omnichannel_available"`
+	Banners              []Banner `json:"banners"`
+}
+
+// Queue is one of the agent's queues.
+type Queue struct {
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"`
+	Channels []string `json:"channels"`
+}
+
+// Banner is a tenant notice; FeaturesUnavailable ones say features are down.
+type Banner struct {
+	ID                  string `json:"id"`
+	Severity            string `json:"severity"`
+	Message             string `json:"message"`
+	FeaturesUnavailable bool   `json:"features_unavailable"`
+}
+
+// The bound methods (desktop/app.go) each return the new State:
+//
+//	Init() State                      resolve server (flag, env, config file, saved), restore session
+//	SetServer(url string) State       checked against /v1/health
+//	ChangeServer() State              back to StepServer
+//	SubmitEmail(email string) State   identify
+//	Back() State                      Alt+Left / Cmd+Left / the "change email" link
+//	SubmitPassword(pw string) State   login, then /v1/me -> StepStation (or StepTasks when restoring)
+//	StartForgot() State               StepForgotEmail (email prefilled)
+//	RequestCode(email string) State   -> StepForgotCode, NoticeCodeSent
+//	ResetPassword(code, pw string) State -> StepForgotDone
+//	PasswordProblem(pw string) string the policy reason as the agent types ("" when fine)
+//	ChooseStation(mode, dialNumber, extension string, remember bool) State -> StepTeam
+//	NormalizeDialNumber(s string) string as the server does (pasted numbers)
+//	SubmitTeam(teamID string) State   creates the session -> StepTasks or StepTakeover
+//	Continue() State                  take over (StepTakeover or ModalTakenOver)
+//	Cancel() State                    back to StepTeam
+//	SetAgentState(state, reason string) State
+//	StaySignedIn() State              closes ModalInactivity
+//	Activity()                        the agent did something (throttled by the frontend)
+//	SignOut() State                   -> StepEmail
+//	SetLanguage(lang string) State
+//	Reload() State                    reload /v1/me (clears banners' stale state, retries a failed load)
+//	DetailsText() string              the Error.Details as text to copy
