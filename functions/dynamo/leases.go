@@ -131,15 +131,22 @@ func (st *Store) DialHolder(ctx context.Context, tenantID, number string) (*doma
 
 // Heartbeat renews a live lease in one conditional write.
 func (st *Store) Heartbeat(ctx context.Context, tenantID, userID, sessionID string, epoch int64, now, expires, lastActivity time.Time, onCall bool) (*domain.Lease, error) {
-	res, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	return st.updateLease(ctx, &dynamodb.UpdateItemInput{
 		TableName: &st.table, Key: key(tenantPK(tenantID), leaseSK(userID)),
 		UpdateExpression:    aws.String("SET ExpiresAt = :exp, LastHeartbeat = :now, LastActivity = :act, OnCall = :call"),
 		ConditionExpression: aws.String("SessionID = :sid AND Epoch = :e AND RevokedReason = :empty AND ExpiresAt >= :now"),
 		ExpressionAttributeValues: map[string]av{":exp": s(ts(expires)), ":now": s(ts(now)), ":act": s(ts(lastActivity)),
 			":call": &types.AttributeValueMemberBOOL{Value: onCall}, ":sid": s(sessionID), ":e": n(epoch), ":empty": s("")},
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		ReturnValues: types.ReturnValueAllNew,
 	})
+}
+
+// updateLease runs a conditional update of a lease. It returns the lease
+// as written (or as it was, per in.ReturnValues), or ErrConflict with the
+// lease as it stands when the condition failed.
+func (st *Store) updateLease(ctx context.Context, in *dynamodb.UpdateItemInput) (*domain.Lease, error) {
+	in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	res, err := st.db.UpdateItem(ctx, in)
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		old, err := leaseFrom(ccf.Item)
@@ -162,26 +169,13 @@ func (st *Store) EndLease(ctx context.Context, tenantID, userID, sessionID strin
 		cond += " AND SessionID = :sid AND Epoch = :e"
 		vals[":sid"], vals[":e"] = s(sessionID), n(epoch)
 	}
-	res, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	return st.updateLease(ctx, &dynamodb.UpdateItemInput{
 		TableName: &st.table, Key: key(tenantPK(tenantID), leaseSK(userID)),
-		UpdateExpression:                    aws.String("SET ExpiresAt = :now, RevokedReason = :r"),
-		ConditionExpression:                 aws.String("attribute_exists(PK) AND " + cond),
-		ExpressionAttributeValues:           vals,
-		ReturnValues:                        types.ReturnValueAllOld,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		UpdateExpression:          aws.String("SET ExpiresAt = :now, RevokedReason = :r"),
+		ConditionExpression:       aws.String("attribute_exists(PK) AND " + cond),
+		ExpressionAttributeValues: vals,
+		ReturnValues:              types.ReturnValueAllOld,
 	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		old, err := leaseFrom(ccf.Item)
-		if err != nil {
-			return nil, err
-		}
-		return old, domain.ErrConflict
-	}
-	if err != nil {
-		return nil, err
-	}
-	return leaseFrom(res.Attributes)
 }
 
 // ListLeases lists every lease of a tenant (live or not).

@@ -34,7 +34,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,6 +46,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/agentdesk/agentdesk/infra/lambdarun"
 	"github.com/agentdesk/agentdesk/infra/template"
 )
 
@@ -352,31 +352,11 @@ func (r *Router) run(parent context.Context, fn string, event events.APIGatewayV
 		AwsRequestID:       uuid(),
 		InvokedFunctionArn: "arn:aws:lambda:" + Region + ":" + AccountID + ":function:" + fn,
 	})
-	type result struct {
-		resp events.APIGatewayV2HTTPResponse
-		err  error
+	resp, err := lambdarun.Invoke(ctx, r.invoke[fn], event)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return resp, fmt.Errorf("task timed out after %v", timeout)
 	}
-	done := make(chan result, 1)
-	go func() {
-		var res result
-		defer func() {
-			if p := recover(); p != nil {
-				res = result{err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
-			}
-			done <- res
-		}()
-		res.resp, res.err = r.invoke[fn](ctx, event)
-	}()
-	if timeout <= 0 {
-		res := <-done
-		return res.resp, res.err
-	}
-	select {
-	case res := <-done:
-		return res.resp, res.err
-	case <-ctx.Done():
-		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("task timed out after %v", timeout)
-	}
+	return resp, err
 }
 
 // lambdaInvoker runs h the way the function's Lambda main does: the event is

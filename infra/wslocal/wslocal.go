@@ -42,7 +42,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,6 +55,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/coder/websocket"
 
+	"github.com/agentdesk/agentdesk/infra/lambdarun"
 	"github.com/agentdesk/agentdesk/infra/template"
 )
 
@@ -297,27 +297,11 @@ func (s *Server) logger() *slog.Logger {
 func (s *Server) run(ev events.APIGatewayWebsocketProxyRequest) (resp events.APIGatewayProxyResponse, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.Timeout)
 	defer cancel()
-	type result struct {
-		resp events.APIGatewayProxyResponse
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		var res result
-		defer func() {
-			if p := recover(); p != nil {
-				res = result{err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
-			}
-			done <- res
-		}()
-		res.resp, res.err = s.invoke(ctx, ev)
-	}()
-	select {
-	case res := <-done:
-		return res.resp, res.err
-	case <-ctx.Done():
+	resp, err = lambdarun.Invoke(ctx, s.invoke, ev)
+	if errors.Is(err, context.DeadlineExceeded) {
 		return resp, fmt.Errorf("%s timed out after %v", ev.RequestContext.RouteKey, s.opt.Timeout)
 	}
+	return resp, err
 }
 
 func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
