@@ -298,6 +298,26 @@ func (s *Service) ActiveSession(ctx context.Context, tenantID, userID string) (b
 // RevokeUser ends the agent's live session with a reason and tells their
 // desktop at once.
 func (s *Service) RevokeUser(ctx context.Context, tenantID, userID, reason string) error {
+	if err := s.endLive(ctx, tenantID, userID, reason); err != nil {
+		return err
+	}
+	// Every revocation but a confirmed edit also killed the user's tokens:
+	// close their push sockets too (they were opened with those tokens).
+	if d, ok := s.Notifier.(disconnecter); ok && reason != domain.RevokeAdminEdit {
+		if err := d.Disconnect(ctx, tenantID, userID); err != nil {
+			s.Log.WarnContext(ctx, "push disconnect failed", "user_id", userID, "err", err)
+		}
+	}
+	return nil
+}
+
+// disconnecter is a Notifier that can also close a user's sockets.
+type disconnecter interface {
+	Disconnect(ctx context.Context, tenantID, userID string) error
+}
+
+// endLive ends the live session, if any, and tells the desktop.
+func (s *Service) endLive(ctx context.Context, tenantID, userID, reason string) error {
 	now := s.now()
 	// A read first: most revocations (a password set, a disable) find no
 	// live session, and a refused conditional write costs a write.
@@ -306,7 +326,7 @@ func (s *Service) RevokeUser(ctx context.Context, tenantID, userID, reason strin
 	}
 	old, err := s.Leases.EndLease(ctx, tenantID, userID, "", 0, reason, now)
 	if errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrNotFound) {
-		return nil // nothing live
+		return nil // ended meanwhile
 	}
 	if err != nil {
 		return err

@@ -121,6 +121,12 @@ func TestPushTakeoverRevocationAndBanner(t *testing.T) {
 	if ev.Type != api.EventSessionRevoked || ev.SessionID != s2.SessionID || ev.Reason != domain.RevokeAdminLogout {
 		t.Fatalf("device 2 was told %+v", ev)
 	}
+	// Then its socket, opened with the token that died, is closed.
+	rctx, cancel := context.WithDeadline(ctx, revoked.Add(2*time.Second))
+	defer cancel()
+	if _, _, err := ws2.Read(rctx); err == nil || rctx.Err() != nil {
+		t.Fatalf("device 2's push socket stayed open after the forced logout: %v", err)
+	}
 
 	// The push channel refuses a token that no longer holds.
 	q := url.Values{"access_token": {tok2.AccessToken}}
