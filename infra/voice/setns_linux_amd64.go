@@ -1,0 +1,3 @@
+package voice
+
+const sysSetns uintptr = 308 // setns(2) on linux/amd64

@@ -1,0 +1,3 @@
+package voice
+
+const sysSetns uintptr = 268 // setns(2) on linux/arm64
