@@ -44,6 +44,9 @@ const (
 
 // State is everything the frontend renders.
 type State struct {
+	// Seq grows with every change: a "view" event older than the state
+	// the frontend already has (Seq lower) is stale and can be dropped.
+	Seq      uint64 `json:"seq"`
 	Step     string `json:"step"`
 	Busy     bool   `json:"busy"`
 	Error    *Error `json:"error,omitempty"`
