@@ -9,7 +9,12 @@
 #   scripts/voice-lab.sh env         the same as KEY='value' lines (lab.env)
 #   scripts/voice-lab.sh call [TO]   the customer calls TO (default 1001)
 #   scripts/voice-lab.sh hangup      the customer hangs up
+#   scripts/voice-lab.sh ctrl AGENT COMMAND [PARAMS]
+#                                    any baresip command (help lists them)
 #   scripts/voice-lab.sh exec CMD..  run CMD inside the namespace
+#   scripts/voice-lab.sh restart-kamailio
+#                                    restart Kamailio (registrations are lost:
+#                                    the lab's agents are restarted too)
 #
 # The namespace holds a veth pair with both ends inside it (169.254.77.1/30
 # and .2/30) and a default route over it, so that browsers gather ICE host
@@ -301,6 +306,36 @@ kamailio_ready() {
 registered() { kamcmd -s "$CTL" ul.lookup location "$1@$DOMAIN" | grep -q Contact; }
 ctrl_listening() { in_ns ss -Hlnt "src 127.0.0.1:${CTRL_PORT[$1]}" | grep -q .; }
 
+start_rtpengine() {
+	start rtpengine rtpengine --config-file=none --table=-1 --interface="$LAB_IP" \
+		--listen-ng="$RTPENGINE_NG" --port-min=30000 --port-max=30999 \
+		--foreground --log-stderr --pidfile="$STATE/run/rtpengine.pid"
+	await rtpengine "rtpengine's 'Startup complete'" rtpengine_ready
+}
+
+start_kamailio() {
+	kamailio -c -f "$STATE/kamailio.cfg" >"$STATE/logs/kamailio-check.log" 2>&1 || {
+		tail -n 25 "$STATE/logs/kamailio-check.log" >&2
+		say "Kamailio rejects $STATE/kamailio.cfg (see above)"
+		return 1
+	}
+	start kamailio kamailio -f "$STATE/kamailio.cfg" -DD -E -m 64 -M 8 -Y "$STATE/run"
+	await kamailio "Kamailio's listeners and control socket" kamailio_ready
+}
+
+start_agents() {
+	local a
+	for a in "${AGENTS[@]}"; do
+		start "$a" baresip -s -f "$STATE/baresip/$a"
+	done
+	for a in "${AGENTS[@]}"; do
+		await "$a" "$a's registration" registered "$a" || return 1
+		await "$a" "$a's control port" ctrl_listening "$a" || return 1
+	done
+}
+
+now_ms() { date +%s%3N; }
+
 up() {
 	require_root up
 	require_tools
@@ -313,33 +348,34 @@ up() {
 		say "partly up: tearing down first"
 		down
 	fi
-	local t0=$SECONDS
+	local t0
+	t0=$(now_ms)
 	mkdir -p "$STATE"
 	write_configs
 	make_netns
-
-	start rtpengine rtpengine --config-file=none --table=-1 --interface="$LAB_IP" \
-		--listen-ng="$RTPENGINE_NG" --port-min=30000 --port-max=30999 \
-		--foreground --log-stderr --pidfile="$STATE/run/rtpengine.pid"
-	await rtpengine "rtpengine's 'Startup complete'" rtpengine_ready || abort_up
-
-	kamailio -c -f "$STATE/kamailio.cfg" >"$STATE/logs/kamailio-check.log" 2>&1 || {
-		tail -n 25 "$STATE/logs/kamailio-check.log" >&2
-		say "Kamailio rejects $STATE/kamailio.cfg (see above)"
-		abort_up
-	}
-	start kamailio kamailio -f "$STATE/kamailio.cfg" -DD -E -m 64 -M 8 -Y "$STATE/run"
-	await kamailio "Kamailio's listeners and control socket" kamailio_ready || abort_up
-
-	for a in "${AGENTS[@]}"; do
-		start "$a" baresip -s -f "$STATE/baresip/$a"
-	done
-	for a in "${AGENTS[@]}"; do
-		await "$a" "$a's registration" registered "$a" || abort_up
-		await "$a" "$a's control port" ctrl_listening "$a" || abort_up
-	done
-	say "up in $((SECONDS - t0))s"
+	# In this order: Kamailio needs rtpengine's control socket, the agents
+	# register with Kamailio.
+	start_rtpengine || abort_up
+	start_kamailio || abort_up
+	start_agents || abort_up
+	say "up in $(($(now_ms) - t0)) ms"
 	status
+}
+
+# Kamailio keeps registrations in memory: after a restart the WebSocket
+# clients register again on their own (their connection dropped), the lab's
+# agents (UDP, 10-minute registrations, and baresip 1.0.0 has no command
+# to re-register) are restarted.
+restart_kamailio() {
+	require_root restart-kamailio
+	all_up || die "the lab is not up"
+	local t0 a
+	t0=$(now_ms)
+	for a in "${AGENTS[@]}"; do stop "$a"; done
+	stop kamailio
+	start_kamailio || die "Kamailio did not come back"
+	start_agents || die "the agents did not register again"
+	say "Kamailio restarted in $(($(now_ms) - t0)) ms"
 }
 
 abort_up() {
@@ -416,7 +452,7 @@ EOF
 
 ctrl() { # AGENT COMMAND PARAMS
 	local port=${CTRL_PORT[$1]} json
-	[[ ${3:-} =~ ^[A-Za-z0-9@.:\;=_+-]*$ ]] || die "bad parameter: $3"
+	[[ $2 =~ ^[a-z_]+$ && ${3:-} =~ ^[A-Za-z0-9@.:\;=_+\ -]*$ ]] || die "bad command or parameter: $2 ${3:-}"
 	json=$(printf '{"command":"%s","params":"%s","token":"voice-lab"}' "$2" "${3:-}")
 	LC_ALL=C in_ns bash -c '
 		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
@@ -464,6 +500,17 @@ call)
 	call "$@"
 	;;
 hangup) hangup ;;
+restart-kamailio) restart_kamailio ;;
+ctrl)
+	shift
+	require_root ctrl
+	(($# >= 2)) && [[ -n ${CTRL_PORT[$1]:-} ]] || {
+		say "usage: $0 ctrl customer|tone|echo COMMAND [PARAMS]"
+		exit 2
+	}
+	all_up || die "the lab is not up"
+	ctrl "$1" "$2" "${3:-}"
+	;;
 exec)
 	shift
 	require_root exec
@@ -475,7 +522,7 @@ exec)
 	exec ip netns exec "$NETNS" "$@"
 	;;
 *)
-	sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2
+	awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0" >&2
 	exit 2
 	;;
 esac
