@@ -83,6 +83,33 @@ func (l *Lab) Stop(ctx context.Context) error {
 	return err
 }
 
+// RestartKamailio restarts Kamailio (scripts/voice-lab.sh
+// restart-kamailio). Registrations are kept in memory, so they are lost:
+// WebSocket clients see their connection drop and must register again; the
+// lab's agents are restarted and registered before it returns, which
+// closes connections made by Agent.
+func (l *Lab) RestartKamailio(ctx context.Context) error {
+	_, err := l.run(ctx, "restart-kamailio")
+	return err
+}
+
+// Subscribers returns the lab's SIP users and their passwords: extensions
+// 1001 (the local stack's demo agent), 1002 and 1003, and the agents
+// customer, tone and echo.
+func (l *Lab) Subscribers() (map[string]string, error) {
+	data, err := os.ReadFile(filepath.Join(l.Dir, "subscribers"))
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) == 2 {
+			m[f[0]] = f[1]
+		}
+	}
+	return m, nil
+}
+
 func (l *Lab) run(ctx context.Context, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, l.Script, args...)
 	cmd.Env = l.env

@@ -14,7 +14,7 @@ import (
 	"github.com/agentdesk/agentdesk/infra/voice/tone"
 )
 
-// The audio that has to come through: 3 s, judged frame by frame.
+// The audio that has to come through, judged frame by frame.
 const (
 	listen   = 3 * time.Second
 	minRatio = 0.95
@@ -55,10 +55,10 @@ func TestLabInterop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer customer.Close()
+	defer func() { customer.Close() }()
 
 	t.Run("customer calls tone", func(t *testing.T) {
-		got := call(ctx, t, lab, customer, lab.Env["VOICE_LAB_TONE_URI"], "tone")
+		got := call(ctx, t, lab, customer, lab.Env["VOICE_LAB_TONE_URI"], "tone", listen)
 		// The customer hears the tone agent's 440 Hz, not its own 1000 Hz;
 		// the tone agent hears the customer's 1000 Hz.
 		expectTone(t, got["customer"], 440, 1000)
@@ -66,17 +66,44 @@ func TestLabInterop(t *testing.T) {
 	})
 	t.Run("customer calls echo by number", func(t *testing.T) {
 		to := "sip:" + lab.Env["VOICE_LAB_ECHO_NUMBER"] + "@" + lab.Env["SIP_DOMAIN"]
-		got := call(ctx, t, lab, customer, to, "echo")
+		got := call(ctx, t, lab, customer, to, "echo", listen)
 		// Its own 1000 Hz comes back.
 		expectTone(t, got["customer"], 1000, 440)
 		expectTone(t, got["echo"], 1000, 440)
+	})
+	t.Run("calls work again after a Kamailio restart", func(t *testing.T) {
+		t1 := time.Now()
+		if err := lab.RestartKamailio(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("Kamailio and the agents back in %v", time.Since(t1).Round(time.Millisecond))
+		customer.Close()
+		if customer, err = lab.Agent(ctx, "customer"); err != nil {
+			t.Fatal(err)
+		}
+		got := call(ctx, t, lab, customer, lab.Env["VOICE_LAB_TONE_URI"], "tone", time.Second)
+		expectTone(t, got["customer"], 440, 1000)
+	})
+	t.Run("subscribers", func(t *testing.T) {
+		subs, err := lab.Subscribers()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []string{"1001", "1002", "1003", "customer", "tone", "echo"} {
+			if subs[u] == "" {
+				t.Errorf("no password for %s in %v", u, subs)
+			}
+		}
+		if subs["1001"] != lab.Env["AGENTDESK_DEMO_SIP_PASSWORD"] {
+			t.Errorf("1001's password differs between subscribers and lab.env")
+		}
 	})
 }
 
 // call dials `to` from the customer, waits until the customer has recorded
 // `listen` of received audio, hangs up, and returns the recordings of the
 // call made by the customer and by the called agent.
-func call(ctx context.Context, t *testing.T, lab *Lab, customer *Baresip, to, callee string) map[string]string {
+func call(ctx context.Context, t *testing.T, lab *Lab, customer *Baresip, to, callee string, listen time.Duration) map[string]string {
 	t.Helper()
 	before := map[string]int{}
 	for _, a := range []string{"customer", callee} {
