@@ -197,7 +197,7 @@ any_up() {
 
 password() {
 	local p
-	p=$(head -c 15 /dev/urandom | base32 | tr -d '=' | tr 'A-Z' 'a-z')
+	p=$(head -c 15 /dev/urandom | base32 | tr -d '=' | tr '[:upper:]' '[:lower:]')
 	echo "${p:0:6}-${p:6:6}-${p:12:6}"
 }
 
@@ -350,9 +350,9 @@ up() {
 	fi
 	local t0
 	t0=$(now_ms)
+	make_netns
 	mkdir -p "$STATE"
 	write_configs
-	make_netns
 	# In this order: Kamailio needs rtpengine's control socket, the agents
 	# register with Kamailio.
 	start_rtpengine || abort_up
@@ -454,6 +454,7 @@ ctrl() { # AGENT COMMAND PARAMS
 	local port=${CTRL_PORT[$1]} json
 	[[ $2 =~ ^[a-z_]+$ && ${3:-} =~ ^[A-Za-z0-9@.:\;=_+\ -]*$ ]] || die "bad command or parameter: $2 ${3:-}"
 	json=$(printf '{"command":"%s","params":"%s","token":"voice-lab"}' "$2" "${3:-}")
+	# shellcheck disable=SC2016 # the script gets its values as arguments
 	LC_ALL=C in_ns bash -c '
 		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
 		printf "%d:%s," "${#2}" "$2" >&3
@@ -504,10 +505,10 @@ restart-kamailio) restart_kamailio ;;
 ctrl)
 	shift
 	require_root ctrl
-	(($# >= 2)) && [[ -n ${CTRL_PORT[$1]:-} ]] || {
+	if (($# < 2)) || [[ -z ${CTRL_PORT[$1]:-} ]]; then
 		say "usage: $0 ctrl customer|tone|echo COMMAND [PARAMS]"
 		exit 2
-	}
+	fi
 	all_up || die "the lab is not up"
 	ctrl "$1" "$2" "${3:-}"
 	;;
