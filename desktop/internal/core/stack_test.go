@@ -541,7 +541,7 @@ func TestForgotPassword(t *testing.T) {
 	code := mailCode(t, a.Email, seen)
 
 	e := expectError(t, d.ResetPassword(code, "short"), view.StepForgotCode, api.CodeWeakPassword)
-	if e.Reason != "too_short" || e.Field != "password" {
+	if e.Reason != "too_short" || e.Field != "new_password" {
 		t.Fatalf("weak %+v", e)
 	}
 	wrong := "000000"

@@ -16,7 +16,7 @@ import (
 const (
 	CodeNetwork              = "network_error"         // no answer from the server
 	CodeBadResponse          = "bad_response"          // an answer that could not be read
-	CodeRequired             = "required"              // an empty field
+	CodeRequired             = "required"              // an empty password (sign-in) or team
 	CodeMicrosoftUnavailable = "microsoft_unavailable" // "Microsoft sign-in is not available yet"
 	CodeKeyringUnavailable   = "keyring_unavailable"
 	CodeUnexpected           = "unexpected"
@@ -24,15 +24,16 @@ const (
 
 // Field names of view.Error.Field.
 const (
-	FieldServer     = "server"
-	FieldEmail      = "email"
-	FieldPassword   = "password"
-	FieldCode       = "code"
-	FieldMode       = "mode"
-	FieldDialNumber = "dial_number"
-	FieldExtension  = "extension"
-	FieldTeam       = "team_id"
-	FieldAgentState = "agent_state"
+	FieldServer      = "server"
+	FieldEmail       = "email"
+	FieldPassword    = "password"
+	FieldCode        = "code"
+	FieldNewPassword = "new_password" // the forgot-password code step
+	FieldMode        = "mode"
+	FieldDialNumber  = "dial_number"
+	FieldExtension   = "extension"
+	FieldTeam        = "team"
+	FieldAgentState  = "agent_state"
 )
 
 // Coded is an error that names its own view code (the config package's
@@ -47,8 +48,10 @@ func fieldOf(p *api.Problem) string {
 	switch p.Code {
 	case api.CodeInvalidEmail:
 		return FieldEmail
-	case api.CodeInvalidCredentials, api.CodePasswordResetRequired, api.CodeWeakPassword:
+	case api.CodeInvalidCredentials, api.CodePasswordResetRequired:
 		return FieldPassword
+	case api.CodeWeakPassword:
+		return FieldNewPassword
 	case api.CodeInvalidCode, api.CodeCodeExpired:
 		return FieldCode
 	case api.CodeStationModeNotAllowed:
@@ -60,11 +63,7 @@ func fieldOf(p *api.Problem) string {
 	case api.CodeUnknownTeam:
 		return FieldTeam
 	}
-	f := strings.TrimPrefix(p.Field, "station.")
-	if f == "new_password" {
-		f = FieldPassword
-	}
-	return f
+	return strings.TrimPrefix(p.Field, "station.")
 }
 
 // ErrorFor turns a failure into what the frontend shows: a code it

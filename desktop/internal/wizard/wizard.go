@@ -44,6 +44,9 @@ import (
 	"github.com/agentdesk/agentdesk/shared/validate"
 )
 
+// codeInvalidURL is config.CodeInvalidURL (the wizard stays free of I/O packages).
+const codeInvalidURL = "invalid_url"
+
 // Agent states and idle reasons (view.Tasks.AgentState, IdleReason).
 const (
 	AgentAvailable = "available"
@@ -382,7 +385,7 @@ func (m *Machine) setServer(e SetServer) []Effect {
 	}
 	url := strings.TrimSpace(e.URL)
 	if url == "" {
-		m.v.Error = &view.Error{Code: CodeRequired, Field: FieldServer}
+		m.v.Error = &view.Error{Code: codeInvalidURL, Field: FieldServer}
 		return nil
 	}
 	return m.run(func(id uint64) Effect { return DoCheckServer{ID: id, URL: url} })
@@ -415,10 +418,6 @@ func (m *Machine) changeServer(ChangeServer) []Effect {
 
 func (m *Machine) submitEmail(e SubmitEmail) []Effect {
 	if m.v.Step != view.StepEmail {
-		return nil
-	}
-	if strings.TrimSpace(e.Email) == "" {
-		m.v.Error = &view.Error{Code: CodeRequired, Field: FieldEmail}
 		return nil
 	}
 	email, ok := validate.Email(e.Email)
@@ -506,9 +505,6 @@ func (m *Machine) requestCode(e RequestCode) []Effect {
 	email, ok := validate.Email(raw)
 	if !ok {
 		m.v.Error = &view.Error{Code: api.CodeInvalidEmail, Field: FieldEmail}
-		if strings.TrimSpace(raw) == "" {
-			m.v.Error.Code = CodeRequired
-		}
 		return nil
 	}
 	m.v.Email = email
@@ -526,19 +522,12 @@ func (m *Machine) resetPassword(e ResetPassword) []Effect {
 		return nil
 	}
 	code := strings.Join(strings.Fields(e.Code), "")
-	switch {
-	case code == "":
-		m.v.Error = &view.Error{Code: CodeRequired, Field: FieldCode}
-		return nil
-	case len(code) != 6 || strings.Trim(code, "0123456789") != "":
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
 		m.v.Error = &view.Error{Code: api.CodeInvalidCode, Field: FieldCode}
 		return nil
-	case e.Password == "":
-		m.v.Error = &view.Error{Code: CodeRequired, Field: FieldPassword}
-		return nil
 	}
-	if reason := m.PasswordProblem(e.Password); reason != "" {
-		m.v.Error = &view.Error{Code: api.CodeWeakPassword, Field: FieldPassword, Reason: reason}
+	if reason := m.PasswordProblem(e.Password); reason != "" { // too_short when empty
+		m.v.Error = &view.Error{Code: api.CodeWeakPassword, Field: FieldNewPassword, Reason: reason}
 		return nil
 	}
 	email := m.v.Email
@@ -647,18 +636,12 @@ func (m *Machine) checkStation(mode, dial, ext string) (api.Station, *view.Error
 		if m.station.Locked {
 			dial = m.station.DefaultDialNumber
 		}
-		if strings.TrimSpace(dial) == "" {
-			return out, &view.Error{Code: CodeRequired, Field: FieldDialNumber}
-		}
 		n, ok := validate.DialNumber(dial)
 		if !ok {
 			return out, &view.Error{Code: api.CodeInvalidDialNumber, Field: FieldDialNumber}
 		}
 		out.DialNumber = n
 	case api.StationExtension:
-		if strings.TrimSpace(ext) == "" {
-			return out, &view.Error{Code: CodeRequired, Field: FieldExtension}
-		}
 		x, ok := validate.Extension(ext)
 		if !ok {
 			return out, &view.Error{Code: api.CodeInvalidExtension, Field: FieldExtension}

@@ -147,7 +147,7 @@ func TestFirstRunServer(t *testing.T) {
 	if h.v().Language != "fr" {
 		t.Fatalf("language %q", h.v().Language)
 	}
-	h.do(SetServer{URL: "  "}).errCode(CodeRequired, FieldServer)
+	h.do(SetServer{URL: "  "}).errCode("invalid_url", FieldServer)
 
 	eff := only[DoCheckServer](h.do(SetServer{URL: " https://bad.example.com "}))
 	if eff.URL != "https://bad.example.com" || !h.v().Busy || h.v().Error != nil {
@@ -203,7 +203,7 @@ func TestPasswordSignInToTasks(t *testing.T) {
 	if h.v().Language != "pt-BR" {
 		t.Fatalf("language %q", h.v().Language)
 	}
-	h.do(SubmitEmail{Email: ""}).errCode(CodeRequired, FieldEmail)
+	h.do(SubmitEmail{Email: ""}).errCode(api.CodeInvalidEmail, FieldEmail)
 	h.do(SubmitEmail{Email: "not an email"}).errCode(api.CodeInvalidEmail, FieldEmail)
 	if h.v().Email != "not an email" {
 		t.Fatalf("typed email not kept: %q", h.v().Email)
@@ -352,7 +352,7 @@ func TestForgotPassword(t *testing.T) {
 	}
 	h.do(Back{}).step(view.StepPassword)
 	h.do(StartForgot{}).step(view.StepForgotEmail)
-	h.do(RequestCode{Email: ""}).errCode(CodeRequired, FieldEmail)
+	h.do(RequestCode{Email: ""}).errCode(api.CodeInvalidEmail, FieldEmail)
 	h.do(RequestCode{Email: "nope"}).errCode(api.CodeInvalidEmail, FieldEmail)
 	send := only[DoSendCode](h.do(RequestCode{Email: email}))
 	h.do(Failed{ID: send.ID, What: "POST /v1/auth/password/forgot", Err: problem(409, api.CodeSelfManaged)}).step(view.StepForgotEmail)
@@ -366,17 +366,19 @@ func TestForgotPassword(t *testing.T) {
 		t.Fatalf("notice %q", h.v().Notice)
 	}
 
-	h.do(ResetPassword{Code: "", Password: "x"}).errCode(CodeRequired, FieldCode)
+	h.do(ResetPassword{Code: "", Password: "x"}).errCode(api.CodeInvalidCode, FieldCode)
 	if h.v().Notice != view.NoticeNone {
 		t.Fatal("notice kept after the next intent")
 	}
 	h.do(ResetPassword{Code: "12a456", Password: "x"}).errCode(api.CodeInvalidCode, FieldCode)
 	h.do(ResetPassword{Code: "12345", Password: "x"}).errCode(api.CodeInvalidCode, FieldCode)
-	h.do(ResetPassword{Code: "123456", Password: ""}).errCode(CodeRequired, FieldPassword)
-	if e := h.do(ResetPassword{Code: "123456", Password: "short"}).errCode(api.CodeWeakPassword, FieldPassword); e.Reason != "too_short" {
+	if e := h.do(ResetPassword{Code: "123456", Password: ""}).errCode(api.CodeWeakPassword, FieldNewPassword); e.Reason != "too_short" {
+		t.Fatalf("empty new password: %+v", e)
+	}
+	if e := h.do(ResetPassword{Code: "123456", Password: "short"}).errCode(api.CodeWeakPassword, FieldNewPassword); e.Reason != "too_short" {
 		t.Fatalf("reason %q", e.Reason)
 	}
-	if e := h.do(ResetPassword{Code: "123456", Password: "ann@example.com"}).errCode(api.CodeWeakPassword, FieldPassword); e.Reason != "personal" {
+	if e := h.do(ResetPassword{Code: "123456", Password: "ann@example.com"}).errCode(api.CodeWeakPassword, FieldNewPassword); e.Reason != "personal" {
 		t.Fatalf("reason %q", e.Reason)
 	}
 	if got := h.m.PasswordProblem("password"); got != "common" {
@@ -440,12 +442,12 @@ func TestStationValidation(t *testing.T) {
 	m.Teams = []api.Team{{ID: "only", Name: "Only team"}}
 	h := newHarness(t).toStation(m, nil)
 	h.do(ChooseStation{Mode: "desktop"}).errCode(api.CodeStationModeNotAllowed, FieldMode)
-	h.do(ChooseStation{Mode: "dial_number", DialNumber: ""}).errCode(CodeRequired, FieldDialNumber)
+	h.do(ChooseStation{Mode: "dial_number", DialNumber: ""}).errCode(api.CodeInvalidDialNumber, FieldDialNumber)
 	h.do(ChooseStation{Mode: "dial_number", DialNumber: "0612345678"}).errCode(api.CodeInvalidDialNumber, FieldDialNumber)
 	if h.v().Station.DialNumber != "0612345678" {
 		t.Fatalf("typed number not kept: %+v", h.v().Station)
 	}
-	h.do(ChooseStation{Mode: "extension", Extension: ""}).errCode(CodeRequired, FieldExtension)
+	h.do(ChooseStation{Mode: "extension", Extension: ""}).errCode(api.CodeInvalidExtension, FieldExtension)
 	h.do(ChooseStation{Mode: "extension", Extension: "12ab"}).errCode(api.CodeInvalidExtension, FieldExtension)
 	h.do(ChooseStation{Mode: "extension", Extension: " 1001 "}).step(view.StepTeam).noError()
 	if h.v().TeamID != "only" {
