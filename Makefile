@@ -19,7 +19,7 @@ cmd_PushFunction   := ./functions/cmd/push
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false -ldflags='-s -w'
 
-.PHONY: help setup vet test fuzz parity sam-check run run-backend bench build clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: help setup vet test fuzz parity sam-check run run-backend bench build clean desktop package $(addprefix build-,$(FUNCTIONS))
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -67,5 +67,11 @@ $(addprefix build-,$(FUNCTIONS)): build-%:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set" >&2; exit 1; }
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap $(cmd_$*)
 
+desktop: setup ## Build the desktop app (frontend, then Wails) into desktop/build/bin/agentdesk
+	scripts/desktop-build.sh
+
+package: setup ## Desktop packages in dist/: Linux binary + .deb, Windows .exe + NSIS installer
+	scripts/desktop-package.sh
+
 clean: ## Remove build outputs
-	rm -rf build .aws-sam
+	rm -rf build .aws-sam dist desktop/build/bin

@@ -12,12 +12,18 @@ set -euo pipefail
 #   make             the Makefile
 #   ca-certificates  TLS roots for the Go module proxy and the npm registry
 #   gcc libc6-dev    cgo, which `go test -race` needs
-APT_PACKAGES="make ca-certificates gcc libc6-dev"
+#   libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config   the desktop app (Wails, webkit2_41)
+#   xvfb xauth xdotool imagemagick   the desktop under a virtual display (tests, bench)
+#   gnome-keyring dbus-x11 libsecret-1-dev   a Secret Service for the keyring tests
+#   nsis      the Windows installer (make package)
+#   chromium  the desktop's end-to-end tests (playwright-core)
+APT_PACKAGES="make ca-certificates gcc libc6-dev libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config xvfb xauth xdotool imagemagick gnome-keyring dbus-x11 libsecret-1-dev nsis chromium"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SELF="$ROOT/scripts/$(basename "${BASH_SOURCE[0]}")"
 cd "$ROOT"
 SES_DIR="infra/ses"
+DESKTOP_FE="desktop/frontend"
 STAMP_DIR=".local"
 STAMP="$STAMP_DIR/setup.stamp"
 
@@ -41,7 +47,7 @@ run_quiet() {
 fingerprint() {
 	{
 		cat "$SELF"
-		for f in go.work "$SES_DIR/package.json" "$SES_DIR/package-lock.json" */go.mod */go.sum; do
+		for f in go.work "$SES_DIR/package.json" "$SES_DIR/package-lock.json" "$DESKTOP_FE/package.json" "$DESKTOP_FE/package-lock.json" */go.mod */go.sum; do
 			if [ -f "$f" ]; then
 				printf '%s\n' "$f"
 				cat "$f"
@@ -124,6 +130,32 @@ if ses_stale; then
 	ses_installed || die "aws-ses-v2-local is still missing from $SES_DIR/node_modules after npm"
 fi
 ses_manifest_hash >"$SES_MARKER"
+
+# --- Desktop frontend (npm) -------------------------------------------------
+# Same rule as above: npm ci when the manifests changed since the last install.
+DESKTOP_FE_MARKER="$DESKTOP_FE/node_modules/.agentdesk-installed"
+desktop_fe_hash() {
+	cat "$DESKTOP_FE/package.json" "$DESKTOP_FE/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+desktop_fe_stale() {
+	[ -d "$DESKTOP_FE/node_modules" ] || return 0
+	if [ -f "$DESKTOP_FE_MARKER" ]; then
+		[ "$(cat "$DESKTOP_FE_MARKER")" != "$(desktop_fe_hash)" ]
+		return
+	fi
+	local hidden="$DESKTOP_FE/node_modules/.package-lock.json"
+	[ -f "$hidden" ] || return 0
+	[ "$DESKTOP_FE/package.json" -nt "$hidden" ] && return 0
+	[ "$DESKTOP_FE/package-lock.json" -nt "$hidden" ] && return 0
+	return 1
+}
+if [ -f "$DESKTOP_FE/package-lock.json" ]; then
+	if desktop_fe_stale; then
+		say "npm ci in $DESKTOP_FE"
+		run_quiet npm ci --prefix "$DESKTOP_FE" --no-audit --no-fund --loglevel=error
+	fi
+	desktop_fe_hash >"$DESKTOP_FE_MARKER"
+fi
 
 # --- Go modules -------------------------------------------------------------
 say "go mod download"

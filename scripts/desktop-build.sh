@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds the AgentDesk desktop app (Wails v2, webkit2gtk 4.1).
+#
+#   scripts/desktop-build.sh            frontend (npm ci when needed, npm run build),
+#                                       then desktop/build/bin/agentdesk
+#   scripts/desktop-build.sh windows    also desktop/build/bin/agentdesk.exe and the
+#                                       NSIS installer (cross-built, needs nsis)
+#
+# VERSION (default: productVersion in desktop/wails.json) is stamped into the
+# binary (main.version).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DESKTOP="$ROOT/desktop"
+FRONTEND="$DESKTOP/frontend"
+say() { printf 'desktop-build: %s\n' "$*"; }
+
+VERSION="${VERSION:-$(sed -n 's/.*"productVersion": *"\([^"]*\)".*/\1/p' "$DESKTOP/wails.json")}"
+VERSION="${VERSION:-0.0.0}"
+
+# npm ci only when package-lock.json changed since the last install.
+lock_hash="$(cat "$FRONTEND/package.json" "$FRONTEND/package-lock.json" | sha256sum | cut -d' ' -f1)"
+marker="$FRONTEND/node_modules/.agentdesk-installed"
+# A tree installed by hand counts as current when npm's own
+# node_modules/.package-lock.json is not older than the manifests.
+hidden="$FRONTEND/node_modules/.package-lock.json"
+if [ -f "$marker" ] && [ "$(cat "$marker")" = "$lock_hash" ]; then
+	:
+elif [ ! -f "$marker" ] && [ -f "$hidden" ] && [ ! "$FRONTEND/package.json" -nt "$hidden" ] && [ ! "$FRONTEND/package-lock.json" -nt "$hidden" ]; then
+	:
+else
+	say "npm ci in desktop/frontend"
+	npm ci --prefix "$FRONTEND" --no-audit --no-fund --loglevel=error
+	printf '%s\n' "$lock_hash" >"$marker"
+fi
+say "npm run build"
+npm run --prefix "$FRONTEND" --silent build >/dev/null
+
+cd "$DESKTOP"
+LDFLAGS="-X main.version=$VERSION"
+say "wails build (linux/amd64, webkit2_41) $VERSION"
+go tool wails build -s -clean -tags webkit2_41 -trimpath -ldflags "$LDFLAGS" -platform linux/amd64 -o agentdesk >/dev/null
+test -x build/bin/agentdesk || { echo "desktop-build: build/bin/agentdesk is missing" >&2; exit 1; }
+
+if [ "${1:-}" = windows ]; then
+	say "wails build (windows/amd64, NSIS installer) $VERSION"
+	go tool wails build -s -tags webkit2_41 -trimpath -ldflags "$LDFLAGS" -platform windows/amd64 -nsis -o agentdesk.exe >/dev/null
+fi
+say "ok: $(ls build/bin | tr '\n' ' ')"
