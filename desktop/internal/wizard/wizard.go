@@ -820,11 +820,15 @@ func (m *Machine) sessionCreated(e SessionCreated) []Effect {
 	m.v.Holder = nil
 	m.v.Link = view.ConnectivityState{}
 	m.v.Tasks = m.tasksView()
-	switch {
-	case e.RememberErr != nil:
-		m.v.Notice = view.NoticeCredentialsNotSaved
-	case e.Remembered:
-		m.v.Notice = view.NoticeCredentialsSaved
+	// Say whether "Remember my credentials" worked after the agent's own
+	// Submit or Continue, not on a restore or a quiet station login again.
+	if m.from == fromTeam || m.from == fromTakeover {
+		switch {
+		case e.RememberErr != nil:
+			m.v.Notice = view.NoticeCredentialsNotSaved
+		case e.Remembered:
+			m.v.Notice = view.NoticeCredentialsSaved
+		}
 	}
 	return []Effect{DoRunSession{Session: s}}
 }

@@ -532,7 +532,10 @@ func TestRestore(t *testing.T) {
 	if eff.Takeover || eff.TeamID != "team_2" || eff.Station.DialNumber != "+14155550111" || !eff.Remember {
 		t.Fatalf("restore station login %+v", eff)
 	}
-	h.do(SessionCreated{ID: eff.ID, Session: api.Session{SessionID: "s1", TeamID: "team_2"}}).step(view.StepTasks)
+	h.do(SessionCreated{ID: eff.ID, Session: api.Session{SessionID: "s1", TeamID: "team_2"}, Remembered: true}).step(view.StepTasks)
+	if h.v().Notice != view.NoticeNone {
+		t.Fatalf("notice %q on a restore", h.v().Notice)
+	}
 
 	// Signed in elsewhere meanwhile: the takeover prompt.
 	h = newHarness(t)
