@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
+	"os"
 	"strings"
 	"time"
 
@@ -40,7 +41,12 @@ func SeedDemo(ctx context.Context, a *app.App) (*Demo, error) {
 	}
 	now := time.Now().UTC()
 	d := &Demo{AdminEmail: DemoAdminEmail, AgentEmail: DemoAgentEmail, AdminPassword: passphrase(), AgentPassword: passphrase(),
-		AgentExtension: "1001", SIPPassword: passphrase()}
+		AgentExtension: "1001", SIPPassword: os.Getenv("AGENTDESK_DEMO_SIP_PASSWORD")}
+	// The voice lab (scripts/voice-lab.sh) registers extension 1001 with the
+	// password it exports; without it the demo agent gets a random one.
+	if d.SIPPassword == "" {
+		d.SIPPassword = passphrase()
+	}
 	t := &domain.Tenant{TenantSettings: admin.DefaultSettings(domain.NewID("tnt"), DemoSlug, "AgentDesk Demo"), CreatedAt: now}
 	t.StationPolicy.DefaultDialNumber = "+14155550100"
 	d.TenantID = t.ID
