@@ -48,8 +48,8 @@ sam-check: ## sam validate --lint and sam build (installs aws-sam-cli in .local/
 fuzz: setup ## Run each Fuzz* target for FUZZTIME (default 5s)
 	@GO=$(GO) scripts/fuzz.sh -t $(FUZZTIME) $(PKGS)
 
-run: setup ## Run the local stack (API, embedded DynamoDB, SES emulator)
-	$(GO) run ./infra/cmd/agentdesk-local
+run: setup ## Run the local stack (API, embedded DynamoDB, SES emulator) and, with a display, the desktop app against it
+	@GO=$(GO) scripts/run.sh
 
 run-backend: setup ## Run the backend half of the local stack
 	$(GO) run ./infra/cmd/agentdesk-local
