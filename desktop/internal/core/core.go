@@ -69,6 +69,9 @@ type Config struct {
 	Push session.PushConfig
 	// TeamsSignIn turns on the reserved Microsoft Teams step.
 	TeamsSignIn bool
+	// OnPushState, when set, is told every state of the push channel
+	// (logging, tests that must wait for it to be connected).
+	OnPushState func(session.PushStatus)
 }
 
 // Timeouts of the Core's own requests.
@@ -756,6 +759,10 @@ func (c *Core) onPush(ev api.PushEvent) {
 }
 
 func (c *Core) onPushState(st session.PushStatus) {
+	c.log.Info("push", "state", st.State, "err", st.Err)
+	if c.cfg.OnPushState != nil {
+		c.cfg.OnPushState(st)
+	}
 	link := view.ConnectivityState{}
 	switch st.State {
 	case session.PushReconnecting:

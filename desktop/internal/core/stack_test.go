@@ -156,6 +156,7 @@ type desktop struct {
 	*core.Core
 	t        *testing.T
 	rec      *recorder
+	push     chan session.PushState // every state of the push channel
 	dir      string
 	keyring  string
 	device   api.Device
@@ -186,13 +187,15 @@ func newDesktop(t *testing.T, name string, o ...opts) *desktop {
 	if op.device.ID == "" {
 		op.device = api.Device{ID: "dev-" + name, Name: "Desk " + name, Platform: "linux"}
 	}
-	d := &desktop{t: t, rec: &recorder{ch: make(chan view.State, 1000)}, dir: op.dir, keyring: op.keyring, device: op.device}
+	d := &desktop{t: t, rec: &recorder{ch: make(chan view.State, 1000)}, push: make(chan session.PushState, 1000),
+		dir: op.dir, keyring: op.keyring, device: op.device}
 	d.resolver = &config.Resolver{Flag: op.flag, Dir: op.dir}
 	d.Core = core.New(core.Config{
 		Version: "test-1", Platform: "linux", Device: op.device, Language: "en_US.UTF-8",
 		Resolver: d.resolver, Secrets: secrets.New(op.keyring), Emitter: d.rec,
 		HTTPClient: op.hc, Now: op.now, Keeper: op.keeper,
-		Push: session.PushConfig{MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond},
+		Push:        session.PushConfig{MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond},
+		OnPushState: func(st session.PushStatus) { d.push <- st.State },
 	})
 	t.Cleanup(d.Close)
 	return d
@@ -252,12 +255,33 @@ func (d *desktop) signIn(a agent) view.State {
 	return expect(d.t, d.SubmitPassword(a.Password), view.StepStation)
 }
 
-// toTasks signs in and logs in to the station with the default dial number.
+// toTasks signs in and logs in to the station with the default dial
+// number; it returns once the push channel is connected too (what the
+// server pushes before that is lost, as it would be for a real desktop).
 func (d *desktop) toTasks(a agent, remember bool) view.State {
 	d.t.Helper()
 	d.signIn(a)
 	expect(d.t, d.ChooseStation(api.StationDialNumber, a.DialNumber, "", remember), view.StepTeam)
-	return expect(d.t, d.SubmitTeam(teamID), view.StepTasks)
+	s := expect(d.t, d.SubmitTeam(teamID), view.StepTasks)
+	d.waitPush(session.PushConnected)
+	return s
+}
+
+// waitPush waits for the push channel to reach state.
+func (d *desktop) waitPush(state session.PushState) {
+	d.t.Helper()
+	deadline := time.NewTimer(5 * time.Second)
+	defer deadline.Stop()
+	for {
+		select {
+		case st := <-d.push:
+			if st == state {
+				return
+			}
+		case <-deadline.C:
+			d.t.Fatalf("the push channel did not reach %s", state)
+		}
+	}
 }
 
 func liveSession(t *testing.T, a agent) *api.LiveSession {
@@ -476,7 +500,9 @@ func TestTakeoverBetweenTwoDesktops(t *testing.T) {
 		t.Fatalf("server's session %+v", live)
 	}
 
-	// The first takes it back with Continue; the second is told.
+	// The first takes it back with Continue; the second is told (once its
+	// push channel is up).
+	second.waitPush(session.PushConnected)
 	s = expect(t, first.Continue(), view.StepTasks)
 	if s.Modal != view.ModalNone {
 		t.Fatalf("modal %q after taking back", s.Modal)
