@@ -19,7 +19,7 @@ cmd_PushFunction   := ./functions/cmd/push
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false -ldflags='-s -w'
 
-.PHONY: help setup vet test fuzz parity sam-check run run-backend bench build clean desktop package $(addprefix build-,$(FUNCTIONS))
+.PHONY: help setup vet test fuzz parity sam-check run run-backend bench build clean desktop package desktop-test $(addprefix build-,$(FUNCTIONS))
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,6 +36,7 @@ test: setup vet ## Vet, every test with the race detector, DynamoDB Local parity
 	@$(MAKE) parity
 	@$(MAKE) fuzz
 	@$(MAKE) sam-check
+	@$(MAKE) desktop-test
 
 PARITY_PKGS := ./functions/dynamo/... ./functions/mailer/... ./infra/e2e/...
 
@@ -69,6 +70,9 @@ $(addprefix build-,$(FUNCTIONS)): build-%:
 
 desktop: setup ## Build the desktop app (frontend, then Wails) into desktop/build/bin/agentdesk
 	scripts/desktop-build.sh
+
+desktop-test: setup ## Desktop: build, frontend unit tests (vitest), the built binary under Xvfb (window, size, screenshot)
+	scripts/desktop-test.sh
 
 package: setup ## Desktop packages in dist/: Linux binary + .deb, Windows .exe + NSIS installer
 	scripts/desktop-package.sh

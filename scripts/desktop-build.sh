@@ -17,15 +17,21 @@ say() { printf 'desktop-build: %s\n' "$*"; }
 VERSION="${VERSION:-$(sed -n 's/.*"productVersion": *"\([^"]*\)".*/\1/p' "$DESKTOP/wails.json")}"
 VERSION="${VERSION:-0.0.0}"
 
+[ -f "$FRONTEND/package.json" ] || { echo "desktop-build: desktop/frontend/package.json is missing" >&2; exit 1; }
+if [ ! -f "$FRONTEND/package-lock.json" ]; then
+	# No lock yet (the frontend being set up): install without writing one.
+	say "npm install in desktop/frontend (no package-lock.json)"
+	npm install --prefix "$FRONTEND" --no-package-lock --no-audit --no-fund --loglevel=error
+fi
 # npm ci only when package-lock.json changed since the last install.
-lock_hash="$(cat "$FRONTEND/package.json" "$FRONTEND/package-lock.json" | sha256sum | cut -d' ' -f1)"
+lock_hash="$(cat "$FRONTEND/package.json" "$FRONTEND/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)"
 marker="$FRONTEND/node_modules/.agentdesk-installed"
 # A tree installed by hand counts as current when npm's own
 # node_modules/.package-lock.json is not older than the manifests.
 hidden="$FRONTEND/node_modules/.package-lock.json"
 if [ -f "$marker" ] && [ "$(cat "$marker")" = "$lock_hash" ]; then
 	:
-elif [ ! -f "$marker" ] && [ -f "$hidden" ] && [ ! "$FRONTEND/package.json" -nt "$hidden" ] && [ ! "$FRONTEND/package-lock.json" -nt "$hidden" ]; then
+elif [ ! -f "$marker" ] && [ -f "$hidden" ] && [ ! "$FRONTEND/package.json" -nt "$hidden" ] && { [ ! -f "$FRONTEND/package-lock.json" ] || [ ! "$FRONTEND/package-lock.json" -nt "$hidden" ]; }; then
 	:
 else
 	say "npm ci in desktop/frontend"

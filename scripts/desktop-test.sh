@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The desktop's part of make test: the frontend's unit tests (vitest), a build
+# of the app, and the built binary under Xvfb (scripts/desktop-xvfb-test.sh,
+# inside its own D-Bus session). Skips, saying so, while the frontend is not
+# in the tree yet.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+say() { printf 'desktop-test: %s\n' "$*"; }
+if [ ! -f desktop/frontend/package.json ] || [ ! -f desktop/main.go ]; then
+	say "SKIP: the desktop app or its frontend is not in the tree yet"
+	exit 0
+fi
+scripts/desktop-build.sh
+say "frontend unit tests (vitest)"
+npm test --prefix desktop/frontend --silent
+say "the built binary under Xvfb"
+dbus-run-session -- scripts/desktop-xvfb-test.sh
