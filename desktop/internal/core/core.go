@@ -107,7 +107,6 @@ type Core struct {
 	push    *session.Push
 	stopP   context.CancelFunc
 	link    struct{ keeper, push view.ConnectivityState }
-	pushUp  bool // the push channel has connected once
 	wg      sync.WaitGroup
 	closed  bool
 	reloads chan struct{} // background /v1/me reloads, coalesced
@@ -702,7 +701,7 @@ func (c *Core) startPush(url string) {
 	pc.OnState = c.onPushState
 	p := session.NewPush(pc)
 	ctx, cancel := context.WithCancel(context.Background())
-	c.push, c.stopP, c.pushUp = p, cancel, false
+	c.push, c.stopP = p, cancel
 	c.wg.Add(2)
 	go func() {
 		defer c.wg.Done()
@@ -768,16 +767,10 @@ func (c *Core) onPushState(st session.PushStatus) {
 	case session.PushReconnecting:
 		link = view.ConnectivityState{Reconnecting: true, RetryAt: st.NextRetry}
 	case session.PushConnected:
-		// Events sent while disconnected are lost: reload what they
-		// would have said (not on the first connection: /v1/me was just
-		// loaded).
-		c.run.Lock()
-		again := c.pushUp
-		c.pushUp = true
-		c.run.Unlock()
-		if again {
-			c.reload()
-		}
+		// Events sent while disconnected (or still connecting, after
+		// /v1/me was loaded at sign-in) are lost: reload what they would
+		// have said.
+		c.reload()
 	}
 	c.setLink(func() { c.link.push = link })
 }
