@@ -60,6 +60,11 @@ func main() {
 		return
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if goruntime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		// GTK would panic ("failed to init GTK"): say it plainly.
+		fmt.Fprintln(os.Stderr, "agentdesk: no display (neither DISPLAY nor WAYLAND_DISPLAY is set)")
+		os.Exit(1)
+	}
 
 	resolver := config.New(*server)
 	host, _ := os.Hostname()
