@@ -182,6 +182,7 @@ describe('profile menu', () => {
     expect(within(dialog).getByRole('button', { name: 'Close' })).toHaveFocus()
     await user.keyboard('{Escape}')
     expect(screen.queryByRole('dialog')).toBeNull()
+    await vi.waitFor(() => expect(screen.getByRole('button', { name: 'Profile: Ana Souza' })).toHaveFocus())
   })
 
   it('Sign out calls SignOut', async () => {
