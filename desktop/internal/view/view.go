@@ -77,6 +77,19 @@ type ConnectivityState struct {
 // Error is a failure the frontend explains by Code (an API problem code, or
 // network_error, server_unreachable, not_agentdesk, keyring_unavailable,
 // invalid_url ...) and offers Details to copy for the admin.
+//
+// Codes the desktop adds to the API's: invalid_url, server_unreachable,
+// not_agentdesk (the server step), network_error (no answer),
+// bad_response (an answer that could not be read), required (an empty
+// sign-in password or team), microsoft_unavailable (StepMicrosoft until
+// the Entra ID issue: "Microsoft sign-in is not available yet"),
+// keyring_unavailable, unexpected. Other empty inputs get the code of an
+// invalid one (invalid_email, invalid_code, weak_password with Reason
+// too_short, invalid_dial_number, invalid_extension).
+//
+// Field is one of server, email, password, code, new_password (the code
+// step), mode, dial_number, extension, team, agent_state; or "" when the
+// error is not about one input.
 type Error struct {
 	Code       string   `json:"code"`
 	Field      string   `json:"field,omitempty"`
