@@ -28,6 +28,7 @@ import (
 	"github.com/agentdesk/agentdesk/functions/keys"
 	"github.com/agentdesk/agentdesk/infra/dynamolocal"
 	"github.com/agentdesk/agentdesk/infra/localstack"
+	"github.com/agentdesk/agentdesk/shared/api"
 )
 
 const usage = `usage: agentdesk-admin bootstrap --tenant SLUG --name "DISPLAY NAME" --admin-email EMAIL
@@ -67,7 +68,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		var de *domain.Error
 		if errors.As(err, &de) {
-			return fmt.Errorf("%s (%s)", de.Code, de.Field)
+			return explain(de, *slug, *email)
 		}
 		return err
 	}
@@ -126,4 +127,19 @@ func stackOutputs(ctx context.Context, cfg aws.Config, name string) (map[string]
 		out[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
 	}
 	return out, nil
+}
+
+// explain turns a refused bootstrap into a sentence for the operator.
+func explain(de *domain.Error, slug, email string) error {
+	switch {
+	case de.Code == api.CodeConflict:
+		return fmt.Errorf("a tenant with the slug %q already exists", slug)
+	case de.Code == api.CodeEmailTaken:
+		return fmt.Errorf("%s already has an AgentDesk account", email)
+	case de.Code == api.CodeInvalidEmail:
+		return fmt.Errorf("%q is not a valid email address", email)
+	case de.Field == "tenant":
+		return fmt.Errorf("the slug %q is not valid: use 3 to 40 lower-case letters, digits and dashes", slug)
+	}
+	return fmt.Errorf("refused: %s (%s)", de.Code, de.Field)
 }
