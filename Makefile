@@ -19,7 +19,7 @@ cmd_PushFunction   := ./functions/cmd/push
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false -ldflags='-s -w'
 
-.PHONY: help setup vet test fuzz parity sam-check run run-backend bench build clean desktop package desktop-test $(addprefix build-,$(FUNCTIONS))
+.PHONY: help setup vet test fuzz parity sam-check run run-backend bench build clean desktop package desktop-test bench-desktop $(addprefix build-,$(FUNCTIONS))
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,8 +55,12 @@ run: setup ## Run the local stack (API, embedded DynamoDB, SES emulator) and, wi
 run-backend: setup ## Run the backend half of the local stack
 	$(GO) run ./infra/cmd/agentdesk-local
 
-bench: setup ## Run the load benchmark against the local stack
+bench: setup ## Run the load benchmark against the local stack, then the desktop's (docs/PERFORMANCE-desktop.md)
 	$(GO) run ./infra/cmd/agentdesk-bench
+	@$(MAKE) bench-desktop
+
+bench-desktop: setup ## Desktop cold start (median of 10) and memory on the Tasks page under Xvfb -> docs/PERFORMANCE-desktop.md
+	scripts/desktop-bench.sh
 
 build: ## Build the Lambda binaries into build/<Function>/bootstrap (linux/arm64)
 	@for fn in $(FUNCTIONS); do \

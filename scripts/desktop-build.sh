@@ -44,11 +44,16 @@ npm run --prefix "$FRONTEND" --silent build >/dev/null
 cd "$DESKTOP"
 LDFLAGS="-X main.version=$VERSION"
 say "wails build (linux/amd64, webkit2_41) $VERSION"
-go tool wails build -s -clean -tags webkit2_41 -trimpath -ldflags "$LDFLAGS" -platform linux/amd64 -o agentdesk >/dev/null
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+# wails prints its errors on stdout: show the log only when it fails.
+# -skipbindings: the frontend calls window.go.main.App.* itself (no wailsjs/),
+# and generating them runs the app, which needs a display.
+go tool wails build -s -skipbindings -clean -tags webkit2_41 -trimpath -ldflags "$LDFLAGS" -platform linux/amd64 -o agentdesk >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 test -x build/bin/agentdesk || { echo "desktop-build: build/bin/agentdesk is missing" >&2; exit 1; }
 
 if [ "${1:-}" = windows ]; then
 	say "wails build (windows/amd64, NSIS installer) $VERSION"
-	go tool wails build -s -tags webkit2_41 -trimpath -ldflags "$LDFLAGS" -platform windows/amd64 -nsis -o agentdesk.exe >/dev/null
+	go tool wails build -s -skipbindings -tags webkit2_41 -trimpath -ldflags "$LDFLAGS" -platform windows/amd64 -nsis -o agentdesk.exe >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 fi
 say "ok: $(ls build/bin | tr '\n' ' ')"
