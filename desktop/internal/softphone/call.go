@@ -121,7 +121,6 @@ func (p *Phone) Dial(ctx context.Context, to string) (*Call, error) {
 	req.SetBody([]byte(offer))
 	req.SetTransport("WS")
 	req.SetDestination(p.host)
-	c.ID = req.CallID().Value()
 
 	c.mu.Lock()
 	c.started = time.Now()

@@ -85,7 +85,7 @@ func (m *mediaSession) offer(ctx context.Context) (string, error) {
 
 // answer takes the peer's offer and returns our answer.
 func (m *mediaSession) answer(ctx context.Context, offer string) (string, error) {
-	if err := m.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+	if err := m.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: addBundle(offer)}); err != nil {
 		return "", fmt.Errorf("softphone: the peer's SDP offer: %w", err)
 	}
 	a, err := m.pc.CreateAnswer(nil)
@@ -124,8 +124,9 @@ func useHostCandidate(sdp string) string {
 	for _, line := range strings.Split(sdp, "\n") {
 		f := strings.Fields(strings.TrimSpace(line))
 		if len(f) >= 8 && strings.HasPrefix(f[0], "a=candidate:") && f[6] == "typ" && f[7] == "host" && strings.Count(f[4], ".") == 3 {
-			ip, port = f[4], f[5]
-			break
+			if ip == "" || strings.HasPrefix(ip, "127.") && !strings.HasPrefix(f[4], "127.") {
+				ip, port = f[4], f[5] // the first, but not loopback when there is another
+			}
 		}
 	}
 	if ip == "" {
@@ -133,6 +134,26 @@ func useHostCandidate(sdp string) string {
 	}
 	sdp = strings.ReplaceAll(sdp, "c=IN IP4 0.0.0.0", "c=IN IP4 "+ip)
 	return strings.Replace(sdp, "m=audio 9 ", "m=audio "+port+" ", 1)
+}
+
+// addBundle: an offer without a BUNDLE group (rtpengine's toward a
+// WebSocket client has none, having one audio section) gets one naming its
+// only section; pion rejects (port 0) sections outside the offer's group.
+func addBundle(sdp string) string {
+	if strings.Contains(sdp, "a=group:") || strings.Count(sdp, "m=") != 1 {
+		return sdp
+	}
+	i := strings.Index(sdp, "a=mid:")
+	j := strings.Index(sdp, "\nm=")
+	if i < 0 || j < 0 {
+		return sdp
+	}
+	mid := strings.TrimSpace(strings.SplitN(sdp[i+len("a=mid:"):], "\n", 2)[0])
+	eol := "\n"
+	if strings.Contains(sdp, "\r\n") {
+		eol = "\r\n"
+	}
+	return sdp[:j+1] + "a=group:BUNDLE " + mid + eol + sdp[j+1:]
 }
 
 // start sends the source's audio every 20 ms until close.

@@ -113,7 +113,8 @@ func New(cfg Config) (*Phone, error) {
 		host += ":80"
 	}
 	contactHost := sip.GenerateTagN(8) + ".invalid"
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("AgentDesk"), sipgo.WithUserAgentHostname(cfg.Domain))
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("AgentDesk"), sipgo.WithUserAgentHostname(cfg.Domain),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerTransports(sip.TransportsConfig{WS: wsTransport()})))
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,270 @@
+//go:build linux
+
+package softphone
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/agentdesk/agentdesk/infra/voice"
+	"github.com/agentdesk/agentdesk/infra/voice/tone"
+	"github.com/emiago/sipgo/sip"
+)
+
+// The lab's addresses exist only inside its network namespace, and pion
+// and sipgo make their sockets on goroutines of their own: the lab tests
+// run as a child test process started inside the namespace (ip netns
+// exec), which gets the lab's settings in labEnvVar.
+const labEnvVar = "AGENTDESK_SOFTPHONE_LAB"
+
+type labInfo struct {
+	Netns, Dir string
+	Env        map[string]string
+}
+
+const (
+	listen   = 3 * time.Second
+	minRatio = 0.95
+)
+
+// TestLab brings the voice lab up and runs TestInLab inside it.
+func TestLab(t *testing.T) {
+	if os.Getenv(labEnvVar) != "" {
+		t.Skip("inside the lab: TestInLab runs")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("voice lab: needs root to create a network namespace; run the tests as root to include it")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	lab, err := voice.Start(ctx, voice.Options{Netns: fmt.Sprintf("agentdesk-sptest-%d", os.Getpid()), Dir: t.TempDir()})
+	if errors.Is(err, voice.ErrUnsupported) {
+		t.Skipf("voice lab: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if t.Failed() {
+			t.Logf("lab logs:\n%s", lab.Logs(15))
+		}
+		if err := lab.Stop(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}()
+	info, _ := json.Marshal(labInfo{Netns: lab.Netns, Dir: lab.Dir, Env: lab.Env})
+	run := "^TestInLab$"
+	if r := os.Getenv("SOFTPHONE_LAB_RUN"); r != "" {
+		run += "/" + r // e.g. customer: one of TestInLab's subtests
+	}
+	cmd := lab.Command(ctx, os.Args[0], "-test.run="+run, "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), labEnvVar+"="+string(info))
+	// The child's verbose output goes straight through, as it comes.
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("the tests inside the lab: %v", err)
+	}
+}
+
+// TestInLab: our softphone against Kamailio, rtpengine and baresip.
+func TestInLab(t *testing.T) {
+	raw := os.Getenv(labEnvVar)
+	if raw == "" {
+		t.Skip("runs inside the voice lab only (TestLab starts it)")
+	}
+	var info labInfo
+	if err := json.Unmarshal([]byte(raw), &info); err != nil {
+		t.Fatal(err)
+	}
+	lab := &voice.Lab{Netns: info.Netns, Dir: info.Dir, Env: info.Env}
+	subs, err := lab.Subscribers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := func(ev *events) Config {
+		c := Config{WSURI: lab.Env["SIP_WS_URI"], Domain: lab.Env["SIP_DOMAIN"], User: "1001", Password: subs["1001"], OnEvent: ev.add}
+		if os.Getenv("SOFTPHONE_SIP_DEBUG") != "" {
+			sip.SIPDebug = true
+			c.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			sip.SetDefaultLogger(c.Logger)
+		}
+		return c
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	base := runtime.NumGoroutine()
+
+	t.Run("call tone", func(t *testing.T) {
+		ev := newEvents()
+		rec := &Recorder{}
+		c := cfg(ev)
+		c.NewSink = func() AudioSink { return rec }
+		c.NewSource = func() AudioSource { return &ToneSource{Freq: 1000} }
+		p, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		t0 := time.Now()
+		if err := p.Register(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("registered in %v", time.Since(t0).Round(time.Millisecond))
+		call, err := p.Dial(ctx, lab.Env["VOICE_LAB_TONE_NUMBER"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		setup, err := call.WaitAudio(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("call setup time (INVITE sent -> first audio packet received): %v", setup.Round(time.Millisecond))
+		time.Sleep(listen)
+		if err := call.Hangup(ctx); err != nil {
+			t.Error(err)
+		}
+		samples, rate := rec.Samples()
+		expect(t, "what we received from tone", samples, rate, 440, 1000)
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+		want := []State{StateRegistering, StateRegistered, StateCalling}
+		if got := ev.states(); len(got) < 3 || fmt.Sprint(got[:3]) != fmt.Sprint(want) || got[len(got)-1] != StateUnregistered {
+			t.Errorf("events %v", got)
+		}
+		t.Logf("events: %v", ev.states())
+	})
+
+	t.Run("customer calls us", func(t *testing.T) {
+		ev := newEvents()
+		c := cfg(ev)
+		c.NewSource = func() AudioSource { return &ToneSource{Freq: 1000} }
+		p, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		if err := p.Register(ctx); err != nil {
+			t.Fatal(err)
+		}
+		customer, err := lab.Agent(ctx, "customer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer customer.Close()
+		before, _ := lab.Recordings("customer")
+		from := len(customer.Events())
+		if _, err := customer.Command(ctx, "dial", "sip:1001@"+lab.Env["SIP_DOMAIN"]); err != nil {
+			t.Fatal(err)
+		}
+		ring, next := ev.wait(ctx, t, 0, StateRinging)
+		if !ring.Call.Incoming {
+			t.Fatal("ringing call is not incoming")
+		}
+		t.Logf("ringing: %s", ring.Call.Remote)
+		if err := ring.Call.Answer(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ev.wait(ctx, t, next, StateInCall)
+		if e, _, err := customer.WaitEvent(ctx, from, func(e voice.Event) bool {
+			return e.Type == "CALL_ESTABLISHED" || e.Type == "CALL_CLOSED"
+		}); err != nil || e.Type != "CALL_ESTABLISHED" {
+			t.Fatalf("customer: %v %+v", err, e)
+		}
+		actx, acancel := context.WithTimeout(ctx, 10*time.Second)
+		defer acancel()
+		setup, err := ring.Call.WaitAudio(actx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("incoming: 200 OK sent -> first audio packet received: %v", setup.Round(time.Millisecond))
+		path := waitRecording(ctx, t, lab, "customer", len(before), listen)
+		if _, err := customer.Command(ctx, "hangup", ""); err != nil {
+			t.Fatal(err)
+		}
+		end, _ := ev.wait(ctx, t, next, StateEnded)
+		t.Logf("ended: %s", end.Reason)
+		w, err := tone.ReadWAVFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expect(t, "what the customer received from us", w.Mono(), w.SampleRate, 1000, 440)
+		customer.Close()
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+
+	t.Run("wrong password", func(t *testing.T) {
+		ev := newEvents()
+		c := cfg(ev)
+		c.Password = "wrong"
+		p, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = p.Register(ctx)
+		if !errors.Is(err, ErrAuth) {
+			t.Fatalf("Register: %v, want ErrAuth", err)
+		}
+		sent := p.registerSent.Load()
+		time.Sleep(2 * time.Second)
+		if n := p.registerSent.Load(); n != 2 || sent != 2 {
+			t.Errorf("%d REGISTERs sent (%d after 2 s), want 2: the 401 loop must stop", sent, n)
+		}
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+		got := ev.states()
+		if fmt.Sprint(got) != fmt.Sprint([]State{StateRegistering, StateFailed}) {
+			t.Errorf("events %v, want registering, failed", got)
+		}
+		t.Logf("failed: %s", ev.all[1].Reason)
+	})
+
+	// Every phone is closed: no goroutine of theirs may remain.
+	checkGoroutines(t, base)
+}
+
+func expect(t *testing.T, what string, samples []float64, rate int, want, not float64) {
+	t.Helper()
+	r := tone.Detector{SampleRate: rate, Freq: want}.Detect(samples)
+	other := tone.Detector{SampleRate: rate, Freq: not}.Detect(samples)
+	t.Logf("%s: %.2f s; %v Hz in %d of %d frames (%.1f%%), %v Hz in %d", what, float64(len(samples))/float64(rate),
+		want, r.Present, len(r.Frames), 100*r.Ratio(), not, other.Present)
+	if len(r.Frames) < 50 {
+		t.Errorf("%s: only %d frames", what, len(r.Frames))
+	}
+	if r.Ratio() <= minRatio {
+		t.Errorf("%s: %v Hz in %.1f%% of the frames, want > %.0f%%", what, want, 100*r.Ratio(), 100*minRatio)
+	}
+	if other.Ratio() > 0.05 {
+		t.Errorf("%s: %v Hz in %.1f%% of the frames", what, not, 100*other.Ratio())
+	}
+}
+
+// waitRecording waits for an agent's recording number `index` to hold
+// `d` of audio (its rate is the codec's: 8 kHz mono for PCMU).
+func waitRecording(ctx context.Context, t *testing.T, lab *voice.Lab, agent string, index int, d time.Duration) string {
+	t.Helper()
+	for {
+		files, _ := lab.Recordings(agent)
+		if len(files) > index {
+			if w, err := tone.ReadWAVFile(files[index]); err == nil && w.Duration() >= d.Seconds() {
+				return files[index]
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s's recording #%d never reached %v (%v)", agent, index+1, d, files)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
