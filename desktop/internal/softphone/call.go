@@ -27,6 +27,7 @@ type Call struct {
 	mu       sync.Mutex
 	media    *mediaSession
 	answered bool
+	declined bool // Decline responded; the transaction's end is not a CANCEL
 	reason   string
 	started  time.Time // INVITE sent (outgoing) or 200 OK sent (incoming)
 
@@ -210,9 +211,9 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	case <-c.ended:
 	case <-tx.Done():
 		c.mu.Lock()
-		answered := c.answered
+		decided := c.answered || c.declined
 		c.mu.Unlock()
-		if !answered {
+		if !decided {
 			c.finish("canceled by the caller")
 		}
 		select {
@@ -266,6 +267,9 @@ func (c *Call) Decline() error {
 	if !c.Incoming {
 		return errors.New("softphone: not an incoming call")
 	}
+	c.mu.Lock()
+	c.declined = true
+	c.mu.Unlock()
 	err := c.ss.Respond(603, "Decline", nil)
 	c.finish("declined")
 	return err

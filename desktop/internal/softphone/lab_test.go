@@ -202,6 +202,46 @@ func TestInLab(t *testing.T) {
 		}
 	})
 
+	t.Run("we decline the customer", func(t *testing.T) {
+		ev := newEvents()
+		p, err := New(cfg(ev))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		if err := p.Register(ctx); err != nil {
+			t.Fatal(err)
+		}
+		customer, err := lab.Agent(ctx, "customer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer customer.Close()
+		from := len(customer.Events())
+		if _, err := customer.Command(ctx, "dial", "sip:1001@"+lab.Env["SIP_DOMAIN"]); err != nil {
+			t.Fatal(err)
+		}
+		ring, next := ev.wait(ctx, t, 0, StateRinging)
+		if err := ring.Call.Decline(); err != nil {
+			t.Fatal(err)
+		}
+		end, _ := ev.wait(ctx, t, next, StateEnded)
+		if end.Reason != "declined" {
+			t.Errorf("ended: %q", end.Reason)
+		}
+		e, _, err := customer.WaitEvent(ctx, from, func(e voice.Event) bool {
+			return e.Type == "CALL_ESTABLISHED" || e.Type == "CALL_CLOSED"
+		})
+		if err != nil || e.Type != "CALL_CLOSED" {
+			t.Fatalf("customer: %v %+v", err, e)
+		}
+		t.Logf("customer: %s %s", e.Type, e.Param)
+		customer.Close()
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+
 	t.Run("wrong password", func(t *testing.T) {
 		ev := newEvents()
 		c := cfg(ev)
