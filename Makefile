@@ -19,7 +19,7 @@ cmd_PushFunction   := ./functions/cmd/push
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false -ldflags='-s -w'
 
-.PHONY: help setup vet test fuzz parity sam-check run run-backend bench build clean desktop package desktop-test bench-desktop $(addprefix build-,$(FUNCTIONS))
+.PHONY: help setup vet test fuzz parity sam-check run run-backend bench build clean desktop package desktop-test desktop-e2e bench-desktop $(addprefix build-,$(FUNCTIONS))
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -75,8 +75,11 @@ $(addprefix build-,$(FUNCTIONS)): build-%:
 desktop: setup ## Build the desktop app (frontend, then Wails) into desktop/build/bin/agentdesk
 	scripts/desktop-build.sh
 
-desktop-test: setup ## Desktop: build, frontend unit tests (vitest), the built binary under Xvfb (window, size, screenshot)
+desktop-test: setup ## Desktop: build, vitest, the built binary under Xvfb, end to end in Chromium against wails dev + the local stack
 	scripts/desktop-test.sh
+
+desktop-e2e: setup ## Desktop end to end only (playwright-core + Chromium, two wails dev instances, local stack)
+	scripts/desktop-e2e.sh
 
 package: setup ## Desktop packages in dist/: Linux binary + .deb, Windows .exe + NSIS installer
 	scripts/desktop-package.sh

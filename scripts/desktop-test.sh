@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The desktop's part of make test: the frontend's unit tests (vitest), a build
 # of the app, and the built binary under Xvfb (scripts/desktop-xvfb-test.sh,
-# inside its own D-Bus session). Skips, saying so, while the frontend is not
+# inside its own D-Bus session), then the end-to-end tests
+# (scripts/desktop-e2e.sh). Skips, saying so, while the frontend is not
 # in the tree yet.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,3 +17,5 @@ say "frontend unit tests (vitest)"
 npm test --prefix desktop/frontend --silent
 say "the built binary under Xvfb"
 dbus-run-session -- scripts/desktop-xvfb-test.sh
+say "end to end: Chromium (playwright-core) against two wails dev instances and the local stack"
+scripts/desktop-e2e.sh

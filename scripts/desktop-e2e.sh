@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# End-to-end tests of the desktop (desktop/e2e, node --test + playwright-core
+# driving Debian's Chromium) against two `wails dev` instances (real Go
+# bindings at http://127.0.0.1:<port>) and the real local stack, all started
+# here on free ports, under Xvfb; each instance has its own D-Bus session with
+# an unlocked gnome-keyring, its own HOME and config (so a device of its own).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+say() { printf 'desktop-e2e: %s\n' "$*" >&2; }
+fail() { printf 'desktop-e2e: FAIL: %s\n' "$*" >&2; exit 1; }
+DEADLINE="${DEADLINE:-240}"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/agentdesk-e2e.XXXXXX")"
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill -TERM -- "$p" 2>/dev/null || true; done
+	sleep 0.5
+	for p in "${pids[@]}"; do kill -KILL -- "$p" 2>/dev/null || true; wait "${p#-}" 2>/dev/null || true; done
+	if [ "${KEEP:-}" = 1 ]; then say "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+# e2e packages
+e2e=desktop/e2e
+hash="$(cat $e2e/package.json $e2e/package-lock.json | sha256sum | cut -d' ' -f1)"
+if [ "$(cat $e2e/node_modules/.agentdesk-installed 2>/dev/null)" != "$hash" ]; then
+	npm ci --prefix $e2e --no-audit --no-fund --loglevel=error >&2
+	printf '%s\n' "$hash" >$e2e/node_modules/.agentdesk-installed
+fi
+[ -f desktop/frontend/dist/index.html ] || scripts/desktop-build.sh >&2
+
+# the stack
+export AGENTDESK_API_ADDR="127.0.0.1:$(port)" AGENTDESK_SES_ADDR="127.0.0.1:$(port)" \
+	AGENTDESK_DYNAMODB_ADDR="127.0.0.1:$(port)" AGENTDESK_PUSH_ADDR="127.0.0.1:$(port)"
+go build -o "$work/agentdesk-local" ./infra/cmd/agentdesk-local
+"$work/agentdesk-local" >"$work/stack.log" 2>&1 &
+stack=$!
+pids+=("$stack")
+end=$((SECONDS + 60))
+until grep -q 'agent  *agent@' "$work/stack.log"; do
+	kill -0 "$stack" 2>/dev/null || fail "the stack exited: $(tail "$work/stack.log")"
+	[ "$SECONDS" -lt "$end" ] || fail "the stack did not start"
+	sleep 0.2
+done
+export E2E_API="http://$AGENTDESK_API_ADDR" E2E_SES="http://$AGENTDESK_SES_ADDR"
+E2E_EMAIL="$(sed -n 's/.*agent  *\(agent@[^ ]*\)  *password \([^ ]*\).*/\1/p' "$work/stack.log")"
+E2E_PASSWORD="$(sed -n 's/.*agent  *\(agent@[^ ]*\)  *password \([^ ]*\).*/\2/p' "$work/stack.log")"
+export E2E_EMAIL E2E_PASSWORD
+
+# Xvfb
+n=99
+while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
+export DISPLAY=":$n"
+Xvfb "$DISPLAY" -screen 0 1280x900x24 -nolisten tcp >/dev/null 2>&1 &
+pids+=("$!")
+for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
+
+# Two wails dev instances (no AGENTDESK_SERVER: the wizard starts at the
+# server step). -m -nosyncgomod: leave go.mod alone; -skipbindings: the
+# frontend does not use wailsjs/; -s -assetdir: the built frontend.
+start_dev() { # name port
+	local name="$1" p="$2" home="$work/$1"
+	mkdir -p "$home"
+	cat >"$home/run.sh" <<RUN
+#!/usr/bin/env bash
+printf pw | gnome-keyring-daemon --unlock --daemonize --components=secrets >/dev/null
+cd "$ROOT/desktop"
+exec go tool wails dev -tags webkit2_41 -m -nosyncgomod -skipbindings -s -noreload -nogorebuild \
+	-assetdir frontend/dist -devserver 127.0.0.1:$p -loglevel Warning
+RUN
+	chmod +x "$home/run.sh"
+	setsid env -u AGENTDESK_SERVER HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" \
+		GOPATH="$(go env GOPATH)" GOMODCACHE="$(go env GOMODCACHE)" GOCACHE="$(go env GOCACHE)" \
+		LANG=C.UTF-8 dbus-run-session -- "$home/run.sh" >"$work/$name.log" 2>&1 &
+	pids+=("-$!")
+}
+p1="$(port)"; p2="$(port)"
+start_dev app1 "$p1"
+sleep 5 # let the first build fill the Go cache the second one reuses
+start_dev app2 "$p2"
+export E2E_APP1="http://127.0.0.1:$p1" E2E_APP2="http://127.0.0.1:$p2"
+end=$((SECONDS + DEADLINE))
+for u in "$E2E_APP1" "$E2E_APP2"; do
+	until curl -fs -o /dev/null "$u/"; do
+		[ "$SECONDS" -lt "$end" ] || fail "wails dev did not serve $u: $(tail -20 "$work/app1.log" "$work/app2.log")"
+		sleep 1
+	done
+done
+say "stack $E2E_API, apps $E2E_APP1 $E2E_APP2"
+export E2E_SHOTS="${E2E_SHOTS:-$work/shots}"
+mkdir -p "$E2E_SHOTS"
+(cd $e2e && node --test --test-concurrency=1 tests/)
