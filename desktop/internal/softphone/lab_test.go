@@ -242,6 +242,33 @@ func TestInLab(t *testing.T) {
 		}
 	})
 
+	t.Run("registration refresh", func(t *testing.T) {
+		ev := newEvents()
+		p, err := New(cfg(ev))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		p.refreshEvery = 300 * time.Millisecond
+		if err := p.Register(ctx); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for p.refreshed.Load() < 3 && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if n := p.refreshed.Load(); n < 3 {
+			t.Fatalf("%d refreshes in 5 s, want 3 (events %v)", n, ev.states())
+		}
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+		if got := fmt.Sprint(ev.states()); got != fmt.Sprint([]State{StateRegistering, StateRegistered, StateUnregistered}) {
+			t.Errorf("events %v", got)
+		}
+		t.Logf("3 refreshes, %d REGISTERs sent in all", p.registerSent.Load())
+	})
+
 	t.Run("wrong password", func(t *testing.T) {
 		ev := newEvents()
 		c := cfg(ev)

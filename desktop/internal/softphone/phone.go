@@ -61,6 +61,8 @@ type Phone struct {
 	// RegisterAttempts counts REGISTER requests sent (tests check that a
 	// 401 loop stops).
 	registerSent atomic.Int32
+	refreshEvery time.Duration // tests: refresh this often instead
+	refreshed    atomic.Int32
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -202,6 +204,9 @@ func (p *Phone) refresh(exp time.Duration) {
 		if exp > 2*time.Minute {
 			wait = exp - 30*time.Second
 		}
+		if p.refreshEvery > 0 {
+			wait = p.refreshEvery
+		}
 		select {
 		case <-p.ctx.Done():
 			return
@@ -219,6 +224,7 @@ func (p *Phone) refresh(exp time.Duration) {
 			p.emit(Event{State: StateFailed, Reason: "registration refresh: " + err.Error(), Err: err})
 			return
 		}
+		p.refreshed.Add(1)
 		p.cfg.Logger.Debug("softphone: registration refreshed", "expires", exp)
 	}
 }
