@@ -112,6 +112,7 @@ func TestInLab(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer p.Close()
+		toneBefore, _ := lab.Recordings("tone")
 		t0 := time.Now()
 		if err := p.Register(ctx); err != nil {
 			t.Fatal(err)
@@ -132,6 +133,12 @@ func TestInLab(t *testing.T) {
 		}
 		samples, rate := rec.Samples()
 		expect(t, "what we received from tone", samples, rate, 440, 1000)
+		// And the tone agent heard our 1000 Hz.
+		w, err := tone.ReadWAVFile(waitRecording(ctx, t, lab, "tone", len(toneBefore), time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		expect(t, "what tone received from us", w.Mono(), w.SampleRate, 1000, 440)
 		if err := p.Close(); err != nil {
 			t.Error(err)
 		}
