@@ -182,3 +182,41 @@ test('takeover: the first instance (signed out by the reset) signs in again, get
   await shot(app2, 'taken-over');
   await app2.close();
 });
+
+test('remember my credentials: saved in the keyring (gnome-keyring in the D-Bus session), pre-filled after signing out and in again', async () => {
+  // app1 is on the Tasks page after taking the session back.
+  const signOut = async () => {
+    await app1.locator('#profile-button').click();
+    await app1.getByRole('menuitem', { name: 'Sign out' }).click();
+  };
+  const signIn = async () => {
+    const emailBox = app1.locator('#email');
+    const pw = app1.locator('#password');
+    await Promise.race([emailBox.waitFor(), pw.waitFor()]);
+    if (await emailBox.isVisible()) { await emailBox.fill(EMAIL); await emailBox.press('Enter'); }
+    await pw.fill(password);
+    await pw.press('Enter');
+    await app1.locator('#dial-number, #extension').first().waitFor();
+  };
+  await signOut();
+  await signIn();
+  await app1.getByRole('radio', { name: /^Extension/ }).check();
+  await app1.getByRole('checkbox', { name: 'Remember my credentials' }).check();
+  await app1.locator('form button[type=submit]').click();
+  await app1.locator('#team-input').waitFor();
+  await app1.locator('form button[type=submit]').click();
+  const cont = app1.locator('#takeover-intro');
+  const q = app1.locator('#queues-title');
+  await Promise.race([cont.waitFor(), q.waitFor()]);
+  if (await cont.isVisible()) await app1.getByRole('button', { name: 'Continue' }).click();
+  await tasks(app1);
+  await app1.getByText('Your station details are saved on this computer.').waitFor();
+  assert.equal(await app1.getByText('Your credentials were not saved').count(), 0);
+  await shot(app1, 'credentials-saved');
+
+  await signOut();
+  await signIn();
+  assert.equal(await app1.getByRole('radio', { name: /^Extension/ }).isChecked(), true, 'Extension pre-selected from the keyring');
+  assert.equal(await app1.getByRole('checkbox', { name: 'Remember my credentials' }).isChecked(), true);
+  await shot(app1, 'station-remembered');
+});
