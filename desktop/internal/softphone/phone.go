@@ -73,8 +73,10 @@ type Phone struct {
 	call       *Call
 	closed     bool
 
-	events chan Event
-	evDone chan struct{}
+	evMu     sync.Mutex
+	evClosed bool
+	events   chan Event
+	evDone   chan struct{}
 }
 
 // New makes a phone; Register starts it.
@@ -172,8 +174,11 @@ func (p *Phone) deliver() {
 
 func (p *Phone) emit(e Event) {
 	p.cfg.Logger.Info("softphone", "event", e.String())
-	defer func() { _ = recover() }() // after Close: the channel is closed
-	p.events <- e
+	p.evMu.Lock()
+	defer p.evMu.Unlock()
+	if !p.evClosed { // after Close, nobody listens
+		p.events <- e
+	}
 }
 
 // Register registers the extension and keeps the registration fresh
@@ -320,7 +325,10 @@ func (p *Phone) Close() error {
 	_ = p.srv.Close()
 	_ = p.client.Close()
 	_ = p.ua.Close()
+	p.evMu.Lock()
+	p.evClosed = true
 	close(p.events)
+	p.evMu.Unlock()
 	<-p.evDone
 	return err
 }
