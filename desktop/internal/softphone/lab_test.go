@@ -276,6 +276,32 @@ func TestInLab(t *testing.T) {
 		t.Logf("3 refreshes, %d REGISTERs sent in all", p.registerSent.Load())
 	})
 
+	t.Run("unknown number", func(t *testing.T) {
+		ev := newEvents()
+		p, err := New(cfg(ev))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		if err := p.Register(ctx); err != nil {
+			t.Fatal(err)
+		}
+		call, err := p.Dial(ctx, "1003") // no one registered
+		if err == nil {
+			t.Fatal("a call to an unregistered extension succeeded")
+		}
+		end, _ := ev.wait(ctx, t, 0, StateEnded)
+		t.Logf("Dial: %v; ended: %s", err, end.Reason)
+		select {
+		case <-call.Done():
+		default:
+			t.Error("the call is not done")
+		}
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+
 	t.Run("wrong password", func(t *testing.T) {
 		ev := newEvents()
 		c := cfg(ev)
