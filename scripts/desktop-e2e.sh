@@ -61,12 +61,15 @@ for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
 # Two wails dev instances (no AGENTDESK_SERVER: the wizard starts at the
 # server step). -m -nosyncgomod: leave go.mod alone; -skipbindings: the
 # frontend does not use wailsjs/; -s -assetdir: the built frontend.
-start_dev() { # name port
-	local name="$1" p="$2" home="$work/$1"
+start_dev() { # name port [nokeyring]
+	local name="$1" p="$2" home="$work/$1" keyring='printf pw | gnome-keyring-daemon --unlock --daemonize --components=secrets >/dev/null'
+	# nokeyring: no D-Bus session at all, so no Secret Service (and nothing to
+	# activate one): the "credentials not saved" path.
+	[ "${3:-}" = nokeyring ] && keyring='export DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/agentdesk-e2e'
 	mkdir -p "$home"
 	cat >"$home/run.sh" <<RUN
 #!/usr/bin/env bash
-printf pw | gnome-keyring-daemon --unlock --daemonize --components=secrets >/dev/null
+$keyring
 cd "$ROOT/desktop"
 exec go tool wails dev -tags webkit2_41 -m -nosyncgomod -skipbindings -s -noreload -nogorebuild \
 	-assetdir frontend/dist -devserver 127.0.0.1:$p -loglevel Warning
@@ -77,19 +80,20 @@ RUN
 		LANG=C.UTF-8 dbus-run-session -- "$home/run.sh" >"$work/$name.log" 2>&1 &
 	pids+=("-$!")
 }
-p1="$(port)"; p2="$(port)"
+p1="$(port)"; p2="$(port)"; p3="$(port)"
 start_dev app1 "$p1"
-sleep 5 # let the first build fill the Go cache the second one reuses
+sleep 5 # let the first build fill the Go cache the others reuse
 start_dev app2 "$p2"
-export E2E_APP1="http://127.0.0.1:$p1" E2E_APP2="http://127.0.0.1:$p2"
+start_dev app3 "$p3" nokeyring
+export E2E_APP1="http://127.0.0.1:$p1" E2E_APP2="http://127.0.0.1:$p2" E2E_APP3="http://127.0.0.1:$p3"
 end=$((SECONDS + DEADLINE))
-for u in "$E2E_APP1" "$E2E_APP2"; do
+for u in "$E2E_APP1" "$E2E_APP2" "$E2E_APP3"; do
 	until curl -fs -o /dev/null "$u/"; do
-		[ "$SECONDS" -lt "$end" ] || fail "wails dev did not serve $u: $(tail -20 "$work/app1.log" "$work/app2.log")"
+		[ "$SECONDS" -lt "$end" ] || fail "wails dev did not serve $u: $(tail -n 20 "$work"/app*.log)"
 		sleep 1
 	done
 done
-say "stack $E2E_API, apps $E2E_APP1 $E2E_APP2"
+say "stack $E2E_API, apps $E2E_APP1 $E2E_APP2 $E2E_APP3 (no keyring)"
 export E2E_SHOTS="${E2E_SHOTS:-$work/shots}"
 mkdir -p "$E2E_SHOTS"
 (cd $e2e && node --test --test-concurrency=1 tests/)

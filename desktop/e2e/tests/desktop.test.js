@@ -220,3 +220,26 @@ test('remember my credentials: saved in the keyring (gnome-keyring in the D-Bus 
   assert.equal(await app1.getByRole('checkbox', { name: 'Remember my credentials' }).isChecked(), true);
   await shot(app1, 'station-remembered');
 });
+
+test('remember my credentials with no keyring (a third instance with no D-Bus session): says they were not saved and carries on', async () => {
+  const app3 = await open(env('E2E_APP3'));
+  await app3.locator('#server-url').waitFor();
+  await serverStep(app3);
+  await app3.locator('#email').fill(EMAIL);
+  await app3.locator('#email').press('Enter');
+  await app3.locator('#password').fill(password);
+  await app3.locator('#password').press('Enter');
+  await app3.locator('#dial-number, #extension').first().waitFor();
+  await app3.getByRole('checkbox', { name: 'Remember my credentials' }).check();
+  await app3.locator('form button[type=submit]').click();
+  await app3.locator('#team-input').waitFor();
+  await app3.locator('form button[type=submit]').click();
+  const prompt = app3.locator('#takeover-intro');
+  const q = app3.locator('#queues-title');
+  await Promise.race([prompt.waitFor(), q.waitFor()]);
+  if (await prompt.isVisible()) await app3.getByRole('button', { name: 'Continue' }).click();
+  await tasks(app3);
+  await app3.getByText('Your credentials were not saved').waitFor();
+  await shot(app3, 'credentials-not-saved');
+  await app3.close();
+});
