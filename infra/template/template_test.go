@@ -127,12 +127,18 @@ func TestShortTagsAreOpaque(t *testing.T) {
 	if got := env["TABLE_NAME"]; !reflect.DeepEqual(got, map[string]any{"Ref": "Table"}) {
 		t.Errorf("TABLE_NAME = %#v", got)
 	}
-	fn, arg, ok := Intrinsic(env["PUBLIC_BASE_URL"])
+	// Nested short tags, on a template of the test's own.
+	own, err := Parse([]byte("Resources: {}\nGlobals:\n  Function:\n    Environment:\n      Variables:\n        URL: !If\n          - HasURL\n          - !Ref URL\n          - !Sub \"https://${HttpApi}.example\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := own.Globals["Function"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)["URL"]
+	fn, arg, ok := Intrinsic(v)
 	if !ok || fn != "Fn::If" {
-		t.Fatalf("PUBLIC_BASE_URL = %#v", env["PUBLIC_BASE_URL"])
+		t.Fatalf("URL = %#v", v)
 	}
 	args := arg.([]any)
-	if args[0] != "HasPublicBaseURL" {
+	if args[0] != "HasURL" {
 		t.Errorf("If condition %#v", args[0])
 	}
 	if name, _, ok := Intrinsic(args[2]); !ok || name != "Fn::Sub" {
