@@ -19,7 +19,7 @@ cmd_PushFunction   := ./functions/cmd/push
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false -ldflags='-s -w'
 
-.PHONY: help setup vet test fuzz parity sam-check run run-backend bench build clean desktop package desktop-test desktop-e2e bench-desktop $(addprefix build-,$(FUNCTIONS))
+.PHONY: help setup vet test fuzz parity sam-check run run-backend bench build clean desktop package desktop-test desktop-e2e bench-desktop $(addprefix build-,$(FUNCTIONS)) voice-lab voice-lab-down voice-lab-status run-voice
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -86,3 +86,15 @@ package: setup ## Desktop packages in dist/: Linux binary + .deb, Windows .exe +
 
 clean: ## Remove build outputs
 	rm -rf build .aws-sam dist desktop/build/bin
+
+voice-lab: setup ## Start the voice lab (Kamailio, rtpengine, baresip customer/tone/echo) in its own network namespace; root
+	@scripts/voice-lab.sh up
+
+voice-lab-down: ## Stop the voice lab
+	@scripts/voice-lab.sh down
+
+voice-lab-status: ## Voice lab: what runs, SIP WebSocket URI, domain, extension credentials
+	@scripts/voice-lab.sh status
+
+run-voice: voice-lab ## The local stack inside the voice lab's namespace, with the lab's softphone settings
+	set -a; . .local/voice/lab.env; set +a; scripts/voice-lab.sh exec $(GO) run ./infra/cmd/agentdesk-local

@@ -18,6 +18,9 @@ set -euo pipefail
 #   nsis      the Windows installer (make package)
 #   chromium  the desktop's end-to-end tests (playwright-core)
 APT_PACKAGES="make ca-certificates gcc libc6-dev libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config xvfb xauth xdotool imagemagick gnome-keyring dbus-x11 libsecret-1-dev nsis chromium"
+#   the voice lab (scripts/voice-lab.sh): SIP registrar/proxy, media relay,
+#   SIP user agents, and ip/ss for its network namespace
+APT_PACKAGES="$APT_PACKAGES kamailio kamailio-websocket-modules rtpengine-daemon baresip iproute2"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SELF="$ROOT/scripts/$(basename "${BASH_SOURCE[0]}")"
@@ -90,6 +93,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	run_quiet "${SUDO[@]}" apt-get update -qq
 	run_quiet "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	# Debian enables system services for the voice lab's daemons; the lab
+	# starts its own, inside its namespace.
+	if command -v systemctl >/dev/null 2>&1; then
+		"${SUDO[@]}" systemctl disable --now kamailio rtpengine-daemon >/dev/null 2>&1 || true
+	fi
 fi
 
 # --- Toolchains -------------------------------------------------------------

@@ -141,7 +141,7 @@ describe('profile menu', () => {
   it('opens by keyboard, moves with the arrows, switches the language', async () => {
     const user = userEvent.setup()
     const fake = await renderApp(base({ step: 'tasks', tasks }))
-    const button = screen.getByRole('button', { name: 'Profile: Ana Souza' })
+    const button = screen.getByRole('button', { name: 'Ana Souza, profile menu' })
     expect(button).toHaveAttribute('aria-haspopup', 'menu')
     button.focus()
     await user.keyboard('{ArrowDown}')
@@ -160,7 +160,7 @@ describe('profile menu', () => {
   it('Escape closes it and focus goes back to the button', async () => {
     const user = userEvent.setup()
     await renderApp(base({ step: 'tasks', tasks }))
-    const button = screen.getByRole('button', { name: 'Profile: Ana Souza' })
+    const button = screen.getByRole('button', { name: 'Ana Souza, profile menu' })
     await user.click(button)
     expect(screen.getByRole('menu')).toBeInTheDocument()
     await user.keyboard('{End}')
@@ -173,7 +173,7 @@ describe('profile menu', () => {
   it('Settings shows the server, the app version and the station', async () => {
     const user = userEvent.setup()
     await renderApp(base({ step: 'tasks', tasks }))
-    await user.click(screen.getByRole('button', { name: 'Profile: Ana Souza' }))
+    await user.click(screen.getByRole('button', { name: 'Ana Souza, profile menu' }))
     await user.click(screen.getByRole('menuitem', { name: 'Settings' }))
     const dialog = screen.getByRole('dialog', { name: 'Settings' })
     expect(dialog).toHaveAttribute('aria-modal', 'true')
@@ -182,13 +182,13 @@ describe('profile menu', () => {
     expect(within(dialog).getByRole('button', { name: 'Close' })).toHaveFocus()
     await user.keyboard('{Escape}')
     expect(screen.queryByRole('dialog')).toBeNull()
-    await vi.waitFor(() => expect(screen.getByRole('button', { name: 'Profile: Ana Souza' })).toHaveFocus())
+    await vi.waitFor(() => expect(screen.getByRole('button', { name: 'Ana Souza, profile menu' })).toHaveFocus())
   })
 
   it('Sign out calls SignOut', async () => {
     const user = userEvent.setup()
     const fake = await renderApp(base({ step: 'tasks', tasks }))
-    await user.click(screen.getByRole('button', { name: 'Profile: Ana Souza' }))
+    await user.click(screen.getByRole('button', { name: 'Ana Souza, profile menu' }))
     await user.click(screen.getByRole('menuitem', { name: 'Sign out' }))
     expect(fake.app.SignOut).toHaveBeenCalled()
   })
@@ -251,7 +251,7 @@ describe('modals', () => {
 
   it('focus goes back where it was when the modal closes', async () => {
     const fake = await renderApp(base({ step: 'tasks', tasks }))
-    const button = screen.getByRole('button', { name: 'Profile: Ana Souza' })
+    const button = screen.getByRole('button', { name: 'Ana Souza, profile menu' })
     button.focus()
     fake.emit(base({ step: 'tasks', tasks, modal: 'taken_over', holder }))
     await vi.waitFor(() => expect(screen.getByRole('button', { name: 'Continue' })).toHaveFocus())
