@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { Admin } from './admin.js';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -42,7 +43,10 @@ const shot = async (page, name) => { if (SHOTS) await page.screenshot({ path: pa
 
 // Serious findings already reported to the frontend and not fixed yet: they
 // are printed, not failed on. Keep this list short and dated.
-const KNOWN_AXE = new Set([]);
+// 2026-11-21: the profile button's aria-label "<name>, profile menu" vs its
+// visible text (avatar letter + name) still fails label-content-name-mismatch
+// on the Tasks page in Chromium.
+const KNOWN_AXE = new Set(['label-content-name-mismatch #profile-button']);
 async function axe(page, where) {
   await page.addScriptTag({ path: AXE });
   const res = await page.evaluate(async () => await window.axe.run(document));
@@ -56,7 +60,7 @@ async function axe(page, where) {
 }
 
 // A raw key such as "email.label" or "forgot_code.submit" on screen.
-const RAW_KEY = /\b(common|server|email|password|forgot(_\w+)?|station|team|takeover|tasks|modal|error|policy|banners|profile|settings)\.[a-z_.]+\b/;
+const RAW_KEY = /\b(common|server|email|password|forgot(_\w+)?|station|team|takeover|tasks|modal|error|policy|banners|profile|settings|notice)\.[a-z_.]+\b/;
 async function noRawKeys(page, where) {
   const text = await page.evaluate(() => document.body.innerText);
   const m = text.match(RAW_KEY);
@@ -240,4 +244,146 @@ test('remember my credentials with no keyring (a third instance with no D-Bus se
   await app3.getByText('Your credentials were not saved').waitFor();
   await shot(app3, 'credentials-not-saved');
   await app3.close();
+});
+
+// --- as the demo tenant's admin (through the API), with app1 -----------------
+const admin = new Admin(API, SES, EMAIL);
+async function signOut(page) {
+  await page.locator('#profile-button').click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+}
+async function toPassword(page) {
+  const emailBox = page.locator('#email');
+  const pw = page.locator('#password');
+  await Promise.race([emailBox.waitFor(), pw.waitFor()]);
+  if (await emailBox.isVisible()) { await emailBox.fill(EMAIL); await emailBox.press('Enter'); }
+  await pw.waitFor();
+}
+async function submitStationToTasks(page) {
+  await page.locator('form button[type=submit]').click();
+  await page.locator('#team-input').waitFor();
+  await page.locator('form button[type=submit]').click();
+  const prompt = page.locator('#takeover-intro');
+  const q = page.locator('#queues-title');
+  await Promise.race([prompt.waitFor(), q.waitFor()]);
+  if (await prompt.isVisible()) await page.getByRole('button', { name: 'Continue' }).click();
+  await tasks(page);
+}
+async function setLock(locked) {
+  const t = await admin.tenant();
+  return admin.putTenant({ ...t, station_policy: { ...t.station_policy, dial_number_locked: locked,
+    default_dial_number: t.station_policy.default_dial_number || '+14155550100' } });
+}
+
+test('locked dial number: the admin locks it in the tenant policy; the station step shows it read-only and pre-filled, and signing in works', async () => {
+  // app1 is on the station step (remembered Extension). The third instance
+  // holds the agent's session: take it back, then sign out so that the next
+  // sign-in loads /v1/me with the lock.
+  await submitStationToTasks(app1);
+  await admin.signIn();
+  const t = await setLock(true);
+  const number = t.station_policy.default_dial_number;
+  try {
+    await signOut(app1);
+    await toPassword(app1);
+    await app1.locator('#password').fill(password);
+    await app1.locator('#password').press('Enter');
+    await app1.locator('#dial-number, #extension').first().waitFor();
+    await app1.getByRole('radio', { name: /^Dial Number/ }).check();
+    const dial = app1.locator('#dial-number');
+    await dial.waitFor();
+    await app1.locator('#station-locked').waitFor();
+    assert.equal(await dial.getAttribute('readonly'), '', '#dial-number has the readonly attribute');
+    assert.equal(await dial.evaluate((el) => el.readOnly), true);
+    assert.equal(await dial.inputValue(), number, 'pre-filled with the tenant default');
+    await dial.press('End');
+    await dial.pressSequentially('9');
+    assert.equal(await dial.inputValue(), number, 'typing does not change it');
+    await noRawKeys(app1, 'locked station step');
+    await axe(app1, 'locked station step');
+    await shot(app1, 'station-locked');
+    await submitStationToTasks(app1);
+  } finally {
+    await setLock(false);
+  }
+});
+
+test('banner: the admin adds a features-unavailable banner, it shows on the Tasks page live; removed, it goes (live or on Reload)', async () => {
+  // app1 is on the Tasks page.
+  const message = 'E2E maintenance ' + Date.now();
+  await app1.evaluate(() => { window.e2eNoReload = true; });
+  const t = await admin.tenant();
+  await admin.putTenant({ ...t, banners: [{ id: 'e2e', severity: 'warning', message, features_unavailable: true }] });
+  try {
+    const banner = app1.locator('.banner', { hasText: message });
+    await banner.waitFor({ timeout: 10_000 });
+    await app1.locator('.banner-features').waitFor({ timeout: 1_000 });
+    assert.equal(await app1.evaluate(() => window.e2eNoReload), true, 'the page was not reloaded');
+    assert.equal(await app1.locator('#queues-title').isVisible(), true, 'still on the Tasks page');
+    await noRawKeys(app1, 'Tasks with a banner');
+    await shot(app1, 'banner');
+  } finally {
+    const t2 = await admin.tenant();
+    await admin.putTenant({ ...t2, banners: [] });
+  }
+  const gone = () => app1.locator('.banner', { hasText: message }).waitFor({ state: 'detached', timeout: 5_000 });
+  try {
+    await gone();
+  } catch {
+    await app1.getByRole('button', { name: 'Reload' }).click();
+    await gone();
+  }
+  assert.equal(await app1.locator('.banner-features').count(), 0);
+  assert.equal(await app1.locator('#queues-title').isVisible(), true, 'still on the Tasks page');
+});
+
+test('admin-edit revocation: changing the agent\'s queues needs confirm_logout; confirmed, the app returns to sign-in with the admin-edit notice', async () => {
+  // app1 is on the Tasks page, so the agent has a station session.
+  const u = await admin.agent();
+  const queues = u.queue_ids;
+  const changed = queues.slice(0, Math.max(0, queues.length - 1));
+  assert.notDeepEqual(changed, queues);
+  const first = await admin.patchUser(u.id, { version: u.version, queue_ids: changed }, { ok: false });
+  assert.equal(first.status, 409);
+  assert.equal(first.body.code, 'confirm_logout_required');
+  const second = await admin.patchUser(u.id, { version: u.version, queue_ids: changed, confirm_logout: true });
+  assert.equal(second.status, 200);
+  try {
+    await app1.locator('.card[data-step="email"], .card[data-step="password"]').waitFor();
+    const notice = app1.locator('.notice-region .notice');
+    await notice.waitFor();
+    assert.equal(await notice.innerText(), 'Your administrator changed your account, which signed you out of your queues. Sign in again.');
+    await shot(app1, 'revoked-admin-edit');
+    await app1.locator('select').last().selectOption('fr');
+    await app1.waitForFunction(() => document.querySelector('.notice-region .notice')?.textContent?.startsWith('Votre administrateur a modifié votre compte'));
+    await app1.locator('select').last().selectOption('en');
+    await notice.filter({ hasText: 'Your administrator changed your account' }).waitFor();
+  } finally {
+    const now = await admin.agent();
+    await admin.patchUser(now.id, { version: now.version, queue_ids: queues, confirm_logout: true });
+  }
+});
+
+test('languages: en, fr, pt-BR render the email, password and station steps without raw keys', async () => {
+  // app1 is on the email or the password step after the revocation.
+  const langs = async (where) => {
+    const en = await app1.locator('h1#step-title').innerText();
+    for (const lang of ['fr', 'pt-BR', 'en']) {
+      await app1.locator('select').last().selectOption(lang);
+      if (lang !== 'en') await app1.waitForFunction((e) => document.querySelector('h1#step-title')?.textContent?.trim() !== e, en);
+      else await app1.locator('h1#step-title', { hasText: en }).waitFor();
+      await noRawKeys(app1, `${where} step (${lang})`);
+      await shot(app1, `${where}-${lang}`);
+    }
+  };
+  await toPassword(app1);
+  await langs('password');
+  await app1.locator('#password').press(process.platform === 'darwin' ? 'Meta+ArrowLeft' : 'Alt+ArrowLeft');
+  await app1.locator('#email').waitFor();
+  await langs('email');
+  await toPassword(app1);
+  await app1.locator('#password').fill(password);
+  await app1.locator('#password').press('Enter');
+  await app1.locator('#dial-number, #extension').first().waitFor();
+  await langs('station');
 });

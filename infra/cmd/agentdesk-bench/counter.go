@@ -16,13 +16,16 @@ import (
 // counter sits in front of the embedded DynamoDB's http.Handler and counts
 // the requests passing through it by operation (the X-Amz-Target header),
 // the items written by TransactWriteItems calls, SDK retries, error
-// answers by code, and the time spent answering. It records nothing else
-// of a request.
+// answers by code, the time spent answering, and which kinds of item each
+// request reads or writes (see access). It records nothing else of a
+// request.
 type counter struct {
 	next http.Handler
 
-	mu  sync.Mutex
-	now counts
+	mu   sync.Mutex
+	now  counts
+	gate chan struct{} // while not nil, requests wait for it to close
+	held int           // requests that waited
 }
 
 // counts is a snapshot of a counter.
@@ -30,36 +33,81 @@ type counts struct {
 	Ops     map[string]int // operation -> requests
 	TxItems int            // items in TransactWriteItems requests
 	// Time is the time spent inside the DynamoDB handler (which serialises
-	// requests, so waiting for another request's turn is included).
-	Time time.Duration
+	// requests, so waiting for another request's turn is included);
+	// OpTime splits it by operation.
+	Time   time.Duration
+	OpTime map[string]time.Duration
 	// Errors counts error answers (4xx, 5xx) by "operation code", e.g.
 	// "UpdateItem ConditionalCheckFailedException"; they are in Ops too.
 	Errors map[string]int
 	// Retries counts requests the SDK sent again (its amz-sdk-request
 	// header says attempt=2 or more), by operation; they are in Ops too.
 	Retries map[string]int
+	// Access counts the items requests touched, by access (see access),
+	// e.g. "GetItem T/U consistent" or "TransactWriteItems Put T/LEASE":
+	// what DynamoDB bills capacity units for.
+	Access map[string]int
 }
 
 func newCounter(next http.Handler) *counter {
-	return &counter{next: next, now: counts{Ops: map[string]int{}, Errors: map[string]int{}, Retries: map[string]int{}}}
+	return &counter{next: next, now: counts{Ops: map[string]int{}, Errors: map[string]int{}, Retries: map[string]int{}, Access: map[string]int{},
+		OpTime: map[string]time.Duration{}}}
 }
 
-// maxTxBody bounds what the counter reads of a transaction to count its
-// items (DynamoDB's own request limit).
+// maxTxBody bounds what the counter reads of a request to see what it
+// touches (DynamoDB's own request limit).
 const maxTxBody = 16 << 20
 
+// hold makes the requests that arrive from now on wait until release.
+func (c *counter) hold() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gate == nil {
+		c.gate = make(chan struct{})
+	}
+}
+
+// release lets held requests through and returns how many there were
+// since the counter was made.
+func (c *counter) release() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gate != nil {
+		close(c.gate)
+		c.gate = nil
+	}
+	return c.held
+}
+
 func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	gate := c.gate
+	if gate != nil {
+		c.held++
+	}
+	c.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB_20120810.")
 	if !ok || op == "" {
 		op = "(" + r.Method + " " + r.URL.Path + ")"
 	}
 	items := 0
-	if op == "TransactWriteItems" && r.Body != nil {
+	var touched []string
+	if r.Body != nil {
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxTxBody))
 		if err == nil {
-			var tx struct{ TransactItems []json.RawMessage }
-			if json.Unmarshal(body, &tx) == nil {
-				items = len(tx.TransactItems)
+			touched = access(op, body)
+			if op == "TransactWriteItems" {
+				var tx struct{ TransactItems []json.RawMessage }
+				if json.Unmarshal(body, &tx) == nil {
+					items = len(tx.TransactItems)
+				}
 			}
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -70,6 +118,9 @@ func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.now.TxItems += items
 	if retry {
 		c.now.Retries[op]++
+	}
+	for _, a := range touched {
+		c.now.Access[a]++
 	}
 	c.mu.Unlock()
 	tw := &countingWriter{ResponseWriter: w, start: time.Now(), c: c, op: op, status: http.StatusOK}
@@ -109,6 +160,7 @@ func (t *countingWriter) finish(body []byte) {
 	t.c.mu.Lock()
 	defer t.c.mu.Unlock()
 	t.c.now.Time += took
+	t.c.now.OpTime[t.op] += took
 	if t.status >= 400 {
 		t.c.now.Errors[t.op+" "+errorType(t.status, body)]++
 	}
@@ -147,7 +199,8 @@ func attempt(h string) int {
 func (c *counter) snapshot() counts {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return counts{Ops: maps.Clone(c.now.Ops), TxItems: c.now.TxItems, Time: c.now.Time, Errors: maps.Clone(c.now.Errors), Retries: maps.Clone(c.now.Retries)}
+	return counts{Ops: maps.Clone(c.now.Ops), TxItems: c.now.TxItems, Time: c.now.Time, Errors: maps.Clone(c.now.Errors),
+		Retries: maps.Clone(c.now.Retries), Access: maps.Clone(c.now.Access), OpTime: maps.Clone(c.now.OpTime)}
 }
 
 // since returns the counts added after before was taken.
@@ -158,7 +211,13 @@ func (c *counter) since(before counts) counts {
 // sub is c minus o, dropping operations that did not change.
 func (c counts) sub(o counts) counts {
 	out := counts{Ops: diff(c.Ops, o.Ops), TxItems: c.TxItems - o.TxItems, Time: c.Time - o.Time,
-		Errors: diff(c.Errors, o.Errors), Retries: diff(c.Retries, o.Retries)}
+		Errors: diff(c.Errors, o.Errors), Retries: diff(c.Retries, o.Retries), Access: diff(c.Access, o.Access),
+		OpTime: map[string]time.Duration{}}
+	for k, v := range c.OpTime {
+		if d := v - o.OpTime[k]; d != 0 {
+			out.OpTime[k] = d
+		}
+	}
 	return out
 }
 
@@ -211,4 +270,75 @@ func columns(cs ...counts) []string {
 	}
 	rest := slices.Sorted(maps.Keys(seen))
 	return append(out, rest...)
+}
+
+// access names what one DynamoDB request touches, one entry per item (or
+// per Query/Scan): "<op> <kind> consistent|eventual" for reads,
+// "<op> <kind>" for writes, "TransactWriteItems <action> <kind>" for each
+// item of a transaction. The kind is the first segment of the item's
+// partition key and of its sort key ("T/U" for T#<tenant> / U#<user>, see
+// itemKind); for a Query it is the index ("table" or its name).
+func access(op string, body []byte) []string {
+	type key map[string]struct{ S string }
+	var req struct {
+		Key            key
+		Item           key
+		IndexName      string
+		ConsistentRead bool
+		TransactItems  []map[string]struct {
+			Key  key
+			Item key
+		}
+	}
+	if json.Unmarshal(body, &req) != nil {
+		return nil
+	}
+	consistency := func() string {
+		if req.ConsistentRead {
+			return "consistent"
+		}
+		return "eventual"
+	}
+	kindOf := func(k key) string { return itemKind(k["PK"].S, k["SK"].S) }
+	switch op {
+	case "GetItem":
+		return []string{op + " " + kindOf(req.Key) + " " + consistency()}
+	case "Query", "Scan":
+		index := req.IndexName
+		if index == "" {
+			index = "table"
+		}
+		return []string{op + " " + index + " " + consistency()}
+	case "PutItem":
+		return []string{op + " " + kindOf(req.Item)}
+	case "UpdateItem", "DeleteItem":
+		return []string{op + " " + kindOf(req.Key)}
+	case "TransactWriteItems":
+		var out []string
+		for _, it := range req.TransactItems {
+			for action, v := range it {
+				k := v.Key
+				if action == "Put" {
+					k = v.Item
+				}
+				out = append(out, op+" "+action+" "+kindOf(k))
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// itemKind is the first segment of a partition key and of a sort key:
+// "T/U" for T#<tenant> / U#<user>, "CONN/GUARD" for CONN#<id> / GUARD.
+func itemKind(pk, sk string) string {
+	p, _, _ := strings.Cut(pk, "#")
+	s, _, _ := strings.Cut(sk, "#")
+	if p == "" {
+		p = "?"
+	}
+	if s == "" {
+		s = "?"
+	}
+	return p + "/" + s
 }

@@ -17,6 +17,7 @@ type latency struct {
 	P50, P99, Max time.Duration
 	Mean          time.Duration
 	DB            counts // DynamoDB requests of the N measured calls
+	Use           usage  // the measured API's usage for them (DB included)
 	Results       int    // users returned by the last call
 }
 
@@ -68,7 +69,7 @@ func measureLatencies(ctx context.Context, e *env, p *population, warm, n int, p
 				return nil, err
 			}
 		}
-		before := e.apiDB.snapshot()
+		m := e.mark()
 		ds := make([]time.Duration, 0, n)
 		for range n {
 			s := time.Now()
@@ -77,7 +78,8 @@ func measureLatencies(ctx context.Context, e *env, p *population, warm, n int, p
 			}
 			ds = append(ds, time.Since(s))
 		}
-		l.DB = e.apiDB.since(before)
+		l.Use = e.since(m)
+		l.DB = l.Use.DB
 		l.P50, l.P99, l.Max, l.Mean = percentile(ds, 50), percentile(ds, 99), slices.Max(ds), mean(ds)
 		progress("  %s: p50 %s, p99 %s", l.Name, ms(l.P50), ms(l.P99))
 		out = append(out, l)

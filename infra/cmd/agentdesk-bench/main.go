@@ -84,7 +84,7 @@ func run(o options) error {
 	progress("starting the local stack on free loopback ports (argon2id m=%d KiB t=%d p=%d)...",
 		r.Policy.Hash.Memory, r.Policy.Hash.Time, r.Policy.Hash.Threads)
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	e, err := startEnv(startCtx, r.Policy, log)
+	e, err := startEnv(startCtx, r.Policy, log, logTo)
 	cancel()
 	if err != nil {
 		return fmt.Errorf("start the stack: %w", err)

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -42,24 +44,37 @@ const loopback = "127.0.0.1:0"
 //
 // The measured API is the stack's code wired a second time, exactly as
 // localstack.Start wires it (app.New with the push Notifier and URL,
-// router.NewFromTemplate over template.yaml), with the same keys and
-// policy but a DynamoDB client of its own (keep the two in step). So the
-// per-operation counts hold the API's requests and nothing of the poller
-// running in the background.
+// router.NewFromTemplate over template.yaml, a local WebSocket gateway
+// serving the PushFunction's handler), with the same keys and policy but a
+// DynamoDB client of its own (keep the two in step). So the per-operation
+// counts hold the API's requests, push channel included, and nothing of
+// the poller running in the background.
+//
+// The measured API's handlers are timed (handlers: from the request
+// reaching the router, or the WebSocket event reaching the push handler,
+// to the answer: the bench's stand-in for Lambda's billed duration) and
+// its log output is counted (logs: what CloudWatch would ingest from the
+// application).
 type env struct {
-	Stack  *localstack.Stack
-	App    *app.App // the measured API's services
-	APIURL string   // the measured API
-	Policy auth.Policy
+	Stack   *localstack.Stack
+	App     *app.App // the measured API's services
+	APIURL  string   // the measured API
+	PushURL string   // the measured API's push channel
+	Policy  auth.Policy
 
 	apiDB, stackDB *counter
+	handlers       *timer
+	logs           *byteCounter
+	push           *wslocal.Server
 	stackEndpoint  string
 	servers        []*http.Server
 	hc             *http.Client
+	closed         bool
+	closing        atomic.Bool // measurements over: see timer.push
 }
 
-func startEnv(ctx context.Context, policy auth.Policy, log *slog.Logger) (e *env, err error) {
-	e = &env{Policy: policy}
+func startEnv(ctx context.Context, policy auth.Policy, log *slog.Logger, logTo io.Writer) (e *env, err error) {
+	e = &env{Policy: policy, handlers: newTimer(), logs: &byteCounter{}}
 	defer func() {
 		if err != nil {
 			e.Close()
@@ -97,13 +112,22 @@ func startEnv(ctx context.Context, policy auth.Policy, log *slog.Logger) (e *env
 		return e, err
 	}
 	e.APIURL = "http://" + ln.Addr().String()
-	// As localstack.Start: the push Notifier posts to the stack's local
-	// management API, reading connections through the API's own client.
-	notifier := app.NewPushNotifier(dynamo.New(apiClient, cfg.Table), e.Stack.Push.ManagementEndpoint(), aws.Config{
+	// The measured API logs apart, through a byte counter.
+	apiLog := slog.New(slog.NewJSONHandler(io.MultiWriter(e.logs, logTo), nil))
+	// As localstack.Start: a local WebSocket gateway for the push channel,
+	// and the push Notifier posting to its management API, reading
+	// connections through the API's own client.
+	if e.push, err = wslocal.Listen(loopback, wslocal.Options{Routes: wslocal.RouteKeys(tpl), Timeout: tpl.FunctionTimeout("PushFunction"), Log: log}); err != nil {
+		_ = ln.Close()
+		return e, fmt.Errorf("push: %w", err)
+	}
+	e.PushURL = e.push.URL()
+	notifier := app.NewPushNotifier(dynamo.New(apiClient, cfg.Table), e.push.ManagementEndpoint(), aws.Config{
 		Region: wslocal.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
-	}, log)
-	e.App = app.New(apiClient, app.Config{Table: cfg.Table, Keys: k, BaseURL: e.APIURL, Log: log, Policy: &policy,
-		Notifier: notifier, PushURL: e.Stack.PushURL})
+	}, apiLog)
+	e.App = app.New(apiClient, app.Config{Table: cfg.Table, Keys: k, BaseURL: e.APIURL, Log: apiLog, Policy: &policy,
+		Notifier: notifier, PushURL: e.PushURL})
+	e.push.Serve(e.handlers.push(wslocal.LambdaInvoker("PushFunction", e.App.PushHandler().Handle), &e.closing))
 	e.App.Auth.OnOutbox = e.Stack.Poller.Wake // mail goes out at once, as on the stack's own API
 	if a, b := slices.Sorted(maps.Keys(e.App.Handlers)), slices.Sorted(maps.Keys(e.Stack.App.Handlers)); !slices.Equal(a, b) {
 		_ = ln.Close()
@@ -114,14 +138,18 @@ func startEnv(ctx context.Context, policy auth.Policy, log *slog.Logger) (e *env
 		_ = ln.Close()
 		return e, err
 	}
-	e.start(ln, h)
+	e.start(ln, e.handlers.http(h))
 
 	jar, _ := cookiejar.New(nil)
 	e.hc = &http.Client{Timeout: 30 * time.Second, Jar: jar, Transport: &http.Transport{
-		MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute,
+		MaxIdleConns: maxConns, MaxIdleConnsPerHost: maxConns, IdleConnTimeout: time.Minute,
 	}}
 	return e, nil
 }
+
+// maxConns bounds the bench's keep-alive connections to the API (and its
+// concurrent clients).
+const maxConns = 64
 
 // serve runs h on a free loopback port and returns its URL.
 func (e *env) serve(h http.Handler) (string, error) {
@@ -168,8 +196,18 @@ func (e *env) tableItems(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// Close stops the measured API, the stack, then the database listeners.
+// Close stops the measured API (its push gateway first: the connections'
+// $disconnect still reach the API's DynamoDB), the stack, then the
+// database listeners.
 func (e *env) Close() {
+	if e.closed {
+		return
+	}
+	e.closed = true
+	e.closing.Store(true)
+	if e.push != nil {
+		_ = e.push.Close()
+	}
 	if e.App != nil && len(e.servers) > 0 {
 		// The measured API was started last.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
