@@ -6,10 +6,19 @@
 //  2. p50/p99 latency of GET /v1/me and GET /v1/admin/users with 1,000
 //     users in the tenant;
 //  3. DynamoDB requests per operation for the sign-in, profile, user
-//     creation and password flows.
+//     creation and password flows;
+//  4. station sessions: heartbeat latency with 1,000 agents and the
+//     DynamoDB requests of a heartbeat (target: exactly one write);
+//  5. the time from "Continue" (a takeover) to the displaced desktop
+//     reading session_taken_over on its push channel (target p99 <= 1 s);
+//  6. the operations of an agent's day one at a time: DynamoDB requests,
+//     handler time and log bytes of each.
 //
-// It starts its own stack on free loopback ports, so it runs beside
-// `make run`. Progress goes to stderr, a summary to stdout, the stack's
+// Sections 1-3 run on a stack with the production password policy;
+// sections 4-6 on a second one whose 1,000 station agents have cheap
+// password hashes (nothing measured there verifies a password). Each
+// stack starts on free loopback ports, so the bench runs beside
+// `make run`. Progress goes to stderr, a summary to stdout, the stacks'
 // JSON logs nowhere unless -v.
 package main
 
@@ -41,6 +50,7 @@ type options struct {
 	warm, calls int
 	verbose     bool
 	cpuProfile  string
+	sessions    sessionOptions
 }
 
 func main() {
@@ -55,6 +65,13 @@ func main() {
 	flag.IntVar(&o.calls, "calls", 300, "measured calls per latency series")
 	flag.BoolVar(&o.verbose, "v", false, "stack logs (JSON) to stderr")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measurements to this file")
+	flag.IntVar(&o.sessions.Agents, "agents", 1000, "simulated agents holding station sessions")
+	flag.IntVar(&o.sessions.Heartbeats, "heartbeats", 10000, "heartbeats of the paced run")
+	flag.IntVar(&o.sessions.Speedup, "speedup", 10, "time compression of the paced run: each agent beats every interval/speedup")
+	flag.IntVar(&o.sessions.Saturate, "saturate", 2000, "heartbeats of the back-to-back run (0: none)")
+	flag.IntVar(&o.sessions.Takeovers, "takeovers", 200, "takeovers (Continue) measured, one agent each")
+	flag.IntVar(&o.sessions.Ops.Calls, "op-calls", 100, "calls per operation series of section 6")
+	flag.IntVar(&o.sessions.Ops.Logins, "op-logins", 20, "station logins per mode (and push reconnects) in section 6")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "agentdesk-bench:", err)
@@ -62,7 +79,12 @@ func main() {
 	}
 }
 
-func progress(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) }
+var began = time.Now()
+
+// progress reports on stderr, with the time since the start.
+func progress(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "[%5.1fs] "+format+"\n", append([]any{time.Since(began).Seconds()}, a...)...)
+}
 
 func run(o options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -74,13 +96,23 @@ func run(o options) error {
 		}
 		o.out = filepath.Join(root, "docs", "PERFORMANCE.md")
 	}
+	if min(o.sessions.Agents, o.sessions.Heartbeats, o.sessions.Speedup, o.sessions.Takeovers, o.sessions.Ops.Calls, o.sessions.Ops.Logins) < 1 {
+		return fmt.Errorf("-agents, -heartbeats, -speedup, -takeovers, -op-calls and -op-logins must be positive")
+	}
+	if o.sessions.Agents < o.sessions.Takeovers+max(o.sessions.Ops.Calls, 2*o.sessions.Ops.Logins) {
+		return fmt.Errorf("-agents %d: the takeovers and section 6 need %d", o.sessions.Agents, o.sessions.Takeovers+max(o.sessions.Ops.Calls, 2*o.sessions.Ops.Logins))
+	}
+	tpl, err := template.LoadDefault()
+	if err != nil {
+		return err
+	}
 	logTo := io.Discard
 	if o.verbose {
 		logTo = os.Stderr
 	}
 	log := slog.New(slog.NewJSONHandler(logTo, nil))
 
-	r := results{Started: time.Now(), Machine: thisMachine(), Policy: auth.DefaultPolicy, Warm: o.warm}
+	r := results{Started: time.Now(), Machine: thisMachine(), Policy: auth.DefaultPolicy, Warm: o.warm, LoadStart: loadAvg()}
 	progress("starting the local stack on free loopback ports (argon2id m=%d KiB t=%d p=%d)...",
 		r.Policy.Hash.Memory, r.Policy.Hash.Time, r.Policy.Hash.Threads)
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
@@ -120,7 +152,26 @@ func run(o options) error {
 	if r.Requests, r.Mail, err = measureRequests(ctx, e, r.Pop); err != nil {
 		return err
 	}
-	r.Took = time.Since(r.Started)
+	e.Close()
+
+	// Sections 4-6 on a stack of their own.
+	sp := sessionsPolicy()
+	progress("4. station sessions: a second local stack (argon2id m=%d KiB t=%d for its agents), %s agents...",
+		sp.Hash.Memory, sp.Hash.Time, thousands(o.sessions.Agents))
+	startCtx, cancel = context.WithTimeout(ctx, 2*time.Minute)
+	se, err := startEnv(startCtx, sp, log, logTo)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("start the sessions stack: %w", err)
+	}
+	defer se.Close()
+	if r.Sessions, err = measureSessions(ctx, se, o.sessions, progress); err != nil {
+		return err
+	}
+	se.Close()
+	r.Memory = func(fn string) int { return memoryMB(tpl, fn) }
+	r.Ops = r.dayOps(tpl)
+	r.Took, r.LoadEnd = time.Since(r.Started), loadAvg()
 
 	doc := r.markdown()
 	if o.out != "-" {

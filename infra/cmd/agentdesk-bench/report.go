@@ -25,16 +25,25 @@ const contended = 0.9
 type results struct {
 	Started time.Time
 	Took    time.Duration
-	Machine machine
-	Policy  auth.Policy
-	Pop     *population
-	Warm    int
-	TP      throughput
-	Latency []latency
+	// Load is the 1-minute load average at the start and at the end of
+	// the run ("" when unknown): other processes' share of the machine.
+	LoadStart, LoadEnd string
+	Machine            machine
+	Policy             auth.Policy
+	Pop                *population
+	Warm               int
+	TP                 throughput
+	Latency            []latency
 	// TableItems is the table's size after section 2.
 	TableItems int
 	Requests   []flowCount
 	Mail       mailActivity
+	// Sessions is sections 4 and 5 and the session operations of 6 (nil
+	// when not run); Ops is section 6.
+	Sessions *sessionResults
+	Ops      []opUse
+	// Memory is a function's memory in template.yaml.
+	Memory func(fn string) int
 }
 
 type machine struct {
@@ -55,6 +64,19 @@ func thisMachine() machine {
 		}
 	}
 	return m
+}
+
+// loadAvg is the 1-minute load average (/proc/loadavg), or "".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }
 
 // procField is the first "key: value" line's value of a /proc file, or "".
@@ -113,7 +135,12 @@ func opsOnly(c counts, calls int) string {
 	for _, op := range columns(first) {
 		s := op + " " + per(first.Ops[op], calls)
 		if op == "TransactWriteItems" && c.TxItems > 0 {
-			s += " (" + per(c.TxItems, calls) + " items)"
+			n := per(c.TxItems, calls)
+			if n == "1" {
+				s += " (1 item)"
+			} else {
+				s += " (" + n + " items)"
+			}
 		}
 		parts = append(parts, s)
 	}
@@ -176,6 +203,9 @@ func (r results) markdown() string {
 
 	w("## Run\n\n| | |\n| --- | --- |\n")
 	w("| date | %s (UTC); the run took %.0f s |\n", r.Started.UTC().Format("2006-01-02 15:04"), r.Took.Seconds())
+	if r.LoadStart != "" {
+		w("| load average (1 min) | %s at the start, %s at the end |\n", r.LoadStart, r.LoadEnd)
+	}
 	cpu := m.CPU
 	if cpu == "" {
 		cpu = "unknown CPU"
@@ -187,7 +217,12 @@ func (r results) markdown() string {
 	w(" |\n| Go | %s %s/%s |\n", m.Go, m.OS, m.Arch)
 	w("| password hashing | production `auth.DefaultPolicy`: argon2id m=%d KiB (%d MiB), t=%d, p=%d, %d-byte key, %d-byte salt |\n",
 		h.Memory, h.Memory/1024, h.Time, h.Threads, h.KeyLen, h.SaltLen)
-	w("| data | demo tenant with %s users |\n\n", thousands(r.Pop.Users))
+	w("| data | demo tenant with %s users |\n", thousands(r.Pop.Users))
+	if s := r.Sessions; s != nil {
+		w("| sessions stack (sections 4–6) | a second local stack, the same code and policy but argon2id m=%d KiB, t=%d for its agents' passwords; demo tenant with %s station agents |\n",
+			s.Hash.Memory, s.Hash.Time, thousands(s.Opt.Agents))
+	}
+	w("\n")
 
 	w("## Method\n\n")
 	w("- **Stack.** `localstack.Start` with every address `127.0.0.1:0`: the embedded DynamoDB (`infra/dynamolocal`, minidyn) with the table from `template.yaml`, the SES emulator (aws-ses-v2-local), the mailer poller, and the router serving `template.yaml`'s routes with the Lambda handlers (each request goes through the API Gateway payload 2.0 conversion). Keys are random per run; the auth policy is `auth.DefaultPolicy`, unchanged.\n")
@@ -198,7 +233,14 @@ func (r results) markdown() string {
 	w("- **Throughput.** %d rounds, each %s of raw `auth.VerifyPassword` on %d goroutines (one per core), then %s of `POST /v1/auth/login` from %d concurrent clients cycling over %d distinct users with their correct passwords (never the failure or lockout path), after a warm-up. Rate = completed calls / wall time. The process's CPU time (getrusage) is read around each half too: calls per CPU-second are what one core does when the process has it to itself, so that ratio holds even when other processes share the machine.\n",
 		len(tp.Raw), tp.Round, tp.Workers, tp.Round, tp.Workers, tp.Accounts)
 	w("- **Latency.** One call at a time, %d warm-up calls then %d measured calls per request; p50 and p99 are nearest-rank percentiles.\n", r.Warm, r.latencyN())
-	w("- **Requests per operation.** Each flow runs once, in order: sign-in, profile, admin creates an agent, the agent opens the emailed set-password link and submits it, forgot password, reset with the code read from the SES emulator's store. Every request that reaches DynamoDB counts, including error answers (such as a conditional write that fails as designed) and the SDK's retries; the notes name them.\n\n")
+	w("- **Requests per operation.** Each flow runs once, in order: sign-in, profile, admin creates an agent, the agent opens the emailed set-password link and submits it, forgot password, reset with the code read from the SES emulator's store. Every request that reaches DynamoDB counts, including error answers (such as a conditional write that fails as designed) and the SDK's retries; the notes name them.\n")
+	if s := r.Sessions; s != nil {
+		w("- **Sessions stack.** Sections 4–6 run on a second stack started the same way after the first is closed, with the measured API's push channel on a local WebSocket gateway of its own (`infra/wslocal` serving the PushFunction's handler, its DynamoDB requests counted with the API's). Its %s station agents are written through the domain batch like the users above, with passwords hashed at argon2id m=%d KiB, t=%d (instead of the production %d MiB, t=%d) so that each can sign in once through `POST /v1/auth/login` in a few milliseconds: nothing measured on this stack verifies a password, and a heartbeat never touches one. Sign-in and its cost figures come from the first stack only. While the agents are being set up, those already at their station heartbeat in real time so that no lease lapses; none of those heartbeats is in a figure.\n",
+			thousands(s.Opt.Agents), s.Hash.Memory, s.Hash.Time, h.Memory/1024, h.Time)
+		w("- **The mail poller is held back while sections 4–6 measure.** The embedded DynamoDB answers one request at a time, and on this table the poller's idle sweep took %s per Query for due emails during the set-up (%d Queries), stalling every API request queued behind it; in AWS the mailer is a function of its own and DynamoDB serves requests side by side. So the stack's own DynamoDB listener, which only the poller uses here, holds its requests until the measurements end (%d held)%s.\n",
+			ms(meanOf(s.Sweep.Time, s.Sweep.N)), s.Sweep.N, s.Sweep.Held, outboxNote(s.Stats))
+	}
+	w("\n")
 
 	w("## 1. Sign-in throughput against raw argon2id\n\n")
 	raw, in := tp.raw(), tp.login()
@@ -270,12 +312,19 @@ func (r results) markdown() string {
 	w("\nMail is not in these figures: the poller delivered %d emails for these flows through the stack's own DynamoDB client, with %d requests in all (%s), idle sweeps every %s included.\n\n",
 		r.Mail.Emails, r.Mail.DB.total(), breakdown(r.Mail.DB, 1), r.Mail.Interval)
 
+	b.WriteString(r.sessionsMarkdown())
+
 	w("## Targets\n\n| target | measured | |\n| --- | --- | --- |\n")
 	w("| sign-ins per core / raw argon2id verifies per core ≥ %.2f, wall clock | %.3f | %s |\n", targetRatio, tp.ratio(), yes(tp.ratio() >= targetRatio))
 	if q, n := tp.quiet(); n > 0 && n < len(tp.Raw) {
 		w("| the same, wall clock, the %d rounds with the cores to itself | %.3f | %s |\n", n, q, yes(q >= targetRatio))
 	}
 	w("| the same per CPU-second | %.3f | %s |\n", tp.cpuRatio(), yes(tp.cpuRatio() >= targetRatio))
+	if s := r.Sessions; s != nil {
+		w("| exactly %d DynamoDB write per heartbeat | %s (%s over %s heartbeats) | %s |\n", targetWritesPerHeartbeat, per(writesOf(s.HB.Use.DB), s.HB.Total),
+			opsOnly(s.HB.Use.DB, s.HB.Total), thousands(s.HB.Total), yes(s.writesPerHeartbeat() == targetWritesPerHeartbeat))
+		w("| Continue → displaced desktop told, p99 ≤ %s locally | %s (p50 %s, %d takeovers) | %s |\n", targetTakeoverP99, ms(s.TO.p(99)), ms(s.TO.p(50)), s.TO.N, yes(s.TO.p(99) <= targetTakeoverP99))
+	}
 	w("| latency, requests per operation | no numeric target yet | baseline for later runs |\n\n")
 
 	w("## What dominates\n\n")
@@ -358,6 +407,7 @@ func (r results) dominates() string {
 		}
 	}
 	fmt.Fprintf(&b, "- **The account flows are a handful of requests each**: at most %d (`%s`) in section 3, with each change that must land together written in one `TransactWriteItems`.\n", most, name)
+	b.WriteString(r.sessionsDominates())
 	b.WriteString("\nTo see where the time goes, `go run ./infra/cmd/agentdesk-bench -cpuprofile cpu.prof -out -` and `go tool pprof cpu.prof`.\n")
 	return b.String()
 }
@@ -376,5 +426,6 @@ func (r results) summary() string {
 	for _, f := range r.Requests {
 		fmt.Fprintf(&b, "%-60s %2d DynamoDB requests: %s\n", f.Name, f.DB.total(), breakdown(f.DB, 1))
 	}
+	b.WriteString(r.sessionsSummary())
 	return b.String()
 }
