@@ -11,8 +11,8 @@
 //     DynamoDB requests of a heartbeat (target: exactly one write);
 //  5. the time from "Continue" (a takeover) to the displaced desktop
 //     reading session_taken_over on its push channel (target p99 <= 1 s);
-//  6. the operations of an agent's day one at a time: DynamoDB requests,
-//     handler time and log bytes of each.
+//  6. the operations of an agent's day one at a time, which docs/COST.md
+//     prices at AWS list prices.
 //
 // Sections 1-3 run on a stack with the production password policy;
 // sections 4-6 on a second one whose 1,000 station agents have cheap
@@ -41,21 +41,22 @@ import (
 )
 
 type options struct {
-	out         string
-	users       int
-	signIn      int
-	rounds      int
-	round       time.Duration
-	single      int
-	warm, calls int
-	verbose     bool
-	cpuProfile  string
-	sessions    sessionOptions
+	out, costOut string
+	users        int
+	signIn       int
+	rounds       int
+	round        time.Duration
+	single       int
+	warm, calls  int
+	verbose      bool
+	cpuProfile   string
+	sessions     sessionOptions
 }
 
 func main() {
 	var o options
 	flag.StringVar(&o.out, "out", "", "report file (default <repo>/docs/PERFORMANCE.md; - for stdout only)")
+	flag.StringVar(&o.costOut, "cost-out", "", "cost model file (default COST.md beside -out; - for stdout only)")
 	flag.IntVar(&o.users, "users", 1000, "users in the demo tenant")
 	flag.IntVar(&o.signIn, "signin-users", 8, "distinct users signing in during the throughput run")
 	flag.IntVar(&o.rounds, "rounds", 12, "alternating raw-hash / sign-in rounds")
@@ -95,6 +96,12 @@ func run(o options) error {
 			return err
 		}
 		o.out = filepath.Join(root, "docs", "PERFORMANCE.md")
+	}
+	if o.costOut == "" {
+		o.costOut = "-"
+		if o.out != "-" {
+			o.costOut = filepath.Join(filepath.Dir(o.out), "COST.md")
+		}
 	}
 	if min(o.sessions.Agents, o.sessions.Heartbeats, o.sessions.Speedup, o.sessions.Takeovers, o.sessions.Ops.Calls, o.sessions.Ops.Logins) < 1 {
 		return fmt.Errorf("-agents, -heartbeats, -speedup, -takeovers, -op-calls and -op-logins must be positive")
@@ -172,21 +179,28 @@ func run(o options) error {
 	r.Memory = func(fn string) int { return memoryMB(tpl, fn) }
 	r.Ops = r.dayOps(tpl)
 	r.Took, r.LoadEnd = time.Since(r.Started), loadAvg()
+	cost := r.costReport(tpl)
 
 	doc := r.markdown()
-	if o.out != "-" {
-		if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
+	for _, f := range []struct{ path, doc string }{{o.out, doc}, {o.costOut, cost.markdown()}} {
+		if f.path == "-" {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(o.out, []byte(doc), 0o644); err != nil {
+		if err := os.WriteFile(f.path, []byte(f.doc), 0o644); err != nil {
 			return err
 		}
 	}
 	fmt.Print(r.summary())
-	if o.out != "-" {
-		fmt.Printf("\nwrote %s\n", o.out)
-	} else {
-		fmt.Print("\n" + doc)
+	fmt.Print(cost.summary())
+	for _, f := range []struct{ path, doc string }{{o.out, doc}, {o.costOut, cost.markdown()}} {
+		if f.path != "-" {
+			fmt.Printf("wrote %s\n", f.path)
+		} else {
+			fmt.Print("\n" + f.doc)
+		}
 	}
 	return nil
 }
