@@ -43,10 +43,7 @@ const shot = async (page, name) => { if (SHOTS) await page.screenshot({ path: pa
 
 // Serious findings already reported to the frontend and not fixed yet: they
 // are printed, not failed on. Keep this list short and dated.
-// 2026-11-21: the profile button's aria-label "<name>, profile menu" vs its
-// visible text (avatar letter + name) still fails label-content-name-mismatch
-// on the Tasks page in Chromium.
-const KNOWN_AXE = new Set(['label-content-name-mismatch #profile-button']);
+const KNOWN_AXE = new Set([]);
 async function axe(page, where) {
   await page.addScriptTag({ path: AXE });
   const res = await page.evaluate(async () => await window.axe.run(document));

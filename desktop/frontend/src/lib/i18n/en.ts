@@ -146,7 +146,7 @@ export const en = {
   'reconnecting.retry': 'Next attempt in {time}.',
   'reconnecting.now': 'Trying now.',
 
-  'profile.menu': '{name}, profile menu',
+  'profile.menu_suffix': ', profile menu',
   'profile.settings': 'Settings',
   'profile.language': 'Language',
   'profile.sign_out': 'Sign out',

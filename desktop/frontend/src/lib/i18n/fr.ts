@@ -147,7 +147,7 @@ export const fr: Record<Key, string> = {
   'reconnecting.retry': 'Nouvelle tentative dans {time}.',
   'reconnecting.now': 'Tentative en cours.',
 
-  'profile.menu': '{name}, menu du profil',
+  'profile.menu_suffix': ', menu du profil',
   'profile.settings': 'Paramètres',
   'profile.language': 'Langue',
   'profile.sign_out': 'Se déconnecter',

@@ -147,7 +147,7 @@ export const ptBR: Record<Key, string> = {
   'reconnecting.retry': 'Nova tentativa em {time}.',
   'reconnecting.now': 'Tentando agora.',
 
-  'profile.menu': '{name}, menu do perfil',
+  'profile.menu_suffix': ', menu do perfil',
   'profile.settings': 'Configurações',
   'profile.language': 'Idioma',
   'profile.sign_out': 'Sair',
