@@ -6,7 +6,7 @@ SHELL := /usr/bin/env bash
 MAKEFLAGS += --no-print-directory
 
 GO       ?= go
-PKGS     := ./shared/... ./functions/... ./infra/...
+PKGS     := ./shared/... ./functions/... ./infra/... ./desktop/...
 FUZZTIME ?= 5s
 
 # Lambda functions: logical id in template.yaml -> main package.
