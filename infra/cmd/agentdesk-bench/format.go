@@ -46,6 +46,8 @@ func dur(d time.Duration) string {
 		return fmt.Sprintf("%d h", d/time.Hour)
 	case d%time.Minute == 0:
 		return fmt.Sprintf("%d min", d/time.Minute)
+	case d < time.Second && d%time.Millisecond == 0:
+		return fmt.Sprintf("%d ms", d/time.Millisecond)
 	default:
 		return fmt.Sprintf("%g s", d.Seconds())
 	}

@@ -204,7 +204,7 @@ func (r results) markdown() string {
 	w("## Run\n\n| | |\n| --- | --- |\n")
 	w("| date | %s (UTC); the run took %.0f s |\n", r.Started.UTC().Format("2006-01-02 15:04"), r.Took.Seconds())
 	if r.LoadStart != "" {
-		w("| load average (1 min) | %s at the start, %s at the end |\n", r.LoadStart, r.LoadEnd)
+		w("| load average (1 min) | %s at the start, %s at the end (the bench's own process counts: about %d while it keeps every core busy) |\n", r.LoadStart, r.LoadEnd, r.Machine.GOMAXPROCS)
 	}
 	cpu := m.CPU
 	if cpu == "" {
@@ -323,7 +323,7 @@ func (r results) markdown() string {
 	if s := r.Sessions; s != nil {
 		w("| exactly %d DynamoDB write per heartbeat | %s (%s over %s heartbeats) | %s |\n", targetWritesPerHeartbeat, per(writesOf(s.HB.Use.DB), s.HB.Total),
 			opsOnly(s.HB.Use.DB, s.HB.Total), thousands(s.HB.Total), yes(s.writesPerHeartbeat() == targetWritesPerHeartbeat))
-		w("| Continue → displaced desktop told, p99 ≤ %s locally | %s (p50 %s, %d takeovers) | %s |\n", targetTakeoverP99, ms(s.TO.p(99)), ms(s.TO.p(50)), s.TO.N, yes(s.TO.p(99) <= targetTakeoverP99))
+		w("| Continue → displaced desktop told, p99 ≤ %s locally | %s (p50 %s, %d takeovers) | %s |\n", dur(targetTakeoverP99), ms(s.TO.p(99)), ms(s.TO.p(50)), s.TO.N, yes(s.TO.p(99) <= targetTakeoverP99))
 	}
 	w("| latency, requests per operation | no numeric target yet | baseline for later runs |\n\n")
 

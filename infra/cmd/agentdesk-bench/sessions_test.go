@@ -88,9 +88,17 @@ func TestSessionsReportRenders(t *testing.T) {
 		Sessions: s, Ops: []opUse{hbOp}}
 	md := r.markdown()
 	for _, want := range []string{"## 4. Station sessions: heartbeats from 1,000 agents", "**1 write per heartbeat** (target exactly 1: **met**)",
-		"## 5. \"Continue\"", "target p99 ≤ 1s: **met**", "## 6. The operations of an agent's day", "| exactly 1 DynamoDB write per heartbeat | 1"} {
+		"## 5. \"Continue\"", "target p99 ≤ 1 s: **met**", "## 6. The operations of an agent's day", "| exactly 1 DynamoDB write per heartbeat | 1"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+func TestDur(t *testing.T) {
+	for d, want := range map[time.Duration]string{2 * time.Hour: "2 h", 15 * time.Minute: "15 min", 20 * time.Second: "20 s", 5 * time.Millisecond: "5 ms", 1500 * time.Millisecond: "1.5 s"} {
+		if got := dur(d); got != want {
+			t.Errorf("dur(%v) = %q, want %q", d, got, want)
 		}
 	}
 }
