@@ -436,6 +436,20 @@ type step struct {
 // section 6 on e (the sessions stack).
 func measureSessions(ctx context.Context, e *env, o sessionOptions, progress func(string, ...any)) (*sessionResults, error) {
 	r := &sessionResults{Opt: o, Hash: e.Policy.Hash}
+	var agents []*stationAgent
+	defer func() {
+		// Measurements over: the push function no longer runs for the
+		// desktops' $disconnect (see timer.push).
+		e.closing.Store(true)
+		for _, a := range agents {
+			if a.Push != nil {
+				a.Push.close()
+			}
+		}
+		for _, p := range r.TO.desks {
+			p.close()
+		}
+	}()
 	timed := func(name string, fn func() error) error {
 		s := time.Now()
 		if err := fn(); err != nil {
@@ -447,7 +461,6 @@ func measureSessions(ctx context.Context, e *env, o sessionOptions, progress fun
 	}
 	// In batches: each of minidyn's transactions copies the whole table,
 	// so station logins cost less while the table is small.
-	var agents []*stationAgent
 	sweeps0 := e.stackDB.snapshot()
 	keep := startKeeper(ctx)
 	var seedT, signT, loginT time.Duration
@@ -486,13 +499,6 @@ func measureSessions(ctx context.Context, e *env, o sessionOptions, progress fun
 		return r, err
 	}
 	r.KeptAlive = int(keep.beats.Load())
-	defer func() {
-		for _, a := range agents {
-			if a.Push != nil {
-				a.Push.close()
-			}
-		}
-	}()
 
 	// The stack's own DynamoDB client is the mail poller's (nothing to
 	// send here): hold its sweeps back while measuring. See Method.
@@ -516,11 +522,6 @@ func measureSessions(ctx context.Context, e *env, o sessionOptions, progress fun
 
 	progress("5. %d takeovers (Continue), one at a time...", o.Takeovers)
 	r.TO, err = measureTakeovers(ctx, e, agents, o.Takeovers)
-	defer func() {
-		for _, p := range r.TO.desks {
-			p.close()
-		}
-	}()
 	if err != nil {
 		return r, err
 	}
