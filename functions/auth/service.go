@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/agentdesk/agentdesk/functions/domain"
@@ -61,7 +62,8 @@ type Service struct {
 	// OnOutbox is called after a commit that queued email (the local stack
 	// wakes its mailer; in AWS the stream does it).
 	OnOutbox func()
-	// dummyHash equalises the cost of unknown-account sign-ins.
+	// dummyHash equalises the cost of unknown-account sign-ins; made once.
+	dummyOnce sync.Once
 	dummyHash string
 }
 
@@ -74,9 +76,9 @@ func NewService(store domain.Store, k *keys.Keys, baseURL string, log *slog.Logg
 func (s *Service) now() time.Time { return s.Clock().UTC() }
 
 func (s *Service) dummy() string {
-	if s.dummyHash == "" {
+	s.dummyOnce.Do(func() {
 		s.dummyHash, _ = HashPassword("agentdesk-timing-equaliser", s.Policy.Hash)
-	}
+	})
 	return s.dummyHash
 }
 

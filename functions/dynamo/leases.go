@@ -14,9 +14,8 @@ import (
 	"github.com/agentdesk/agentdesk/shared/api"
 )
 
-func leaseSK(uid string) string     { return "LEASE#" + uid }
-func dialSK(number string) string   { return "DIAL#" + number }
-func sessionsGSI(tid string) string { return "SESSIONS#" + tid }
+func leaseSK(uid string) string   { return "LEASE#" + uid }
+func dialSK(number string) string { return "DIAL#" + number }
 
 var _ domain.LeaseStore = (*Store)(nil)
 
@@ -42,8 +41,9 @@ func leaseItemOf(l *domain.Lease) (map[string]av, error) {
 		Mode: l.Station.Mode, DialNumber: l.Station.DialNumber, Extension: l.Station.Extension, TeamID: l.TeamID,
 		Since: ts(l.Since), ExpiresAt: ts(l.ExpiresAt), LastHeartbeat: ts(l.LastHeartbeat), LastActivity: ts(l.LastActivity),
 		OnCall: l.OnCall, RevokedReason: l.RevokedReason}
-	return item(it, tenantPK(l.TenantID), leaseSK(l.UserID), map[string]av{
-		attrGSI1PK: s(sessionsGSI(l.TenantID)), attrGSI1SK: s(l.UserID)})
+	// No index keys: leases are listed from the tenant's partition, and an
+	// indexed item would cost a second write unit on every heartbeat.
+	return item(it, tenantPK(l.TenantID), leaseSK(l.UserID), nil)
 }
 
 func leaseFrom(m map[string]av) (*domain.Lease, error) {
@@ -181,23 +181,10 @@ func (st *Store) EndLease(ctx context.Context, tenantID, userID, sessionID strin
 // ListLeases lists every lease of a tenant (live or not).
 func (st *Store) ListLeases(ctx context.Context, tenantID string) ([]*domain.Lease, error) {
 	var out []*domain.Lease
-	p := dynamodb.NewQueryPaginator(st.db, &dynamodb.QueryInput{
-		TableName: &st.table, IndexName: aws.String(indexGSI1),
-		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
-		ExpressionAttributeValues: map[string]av{":pk": s(sessionsGSI(tenantID))},
+	err := st.queryPrefix(ctx, tenantPK(tenantID), "LEASE#", func(m map[string]av) error {
+		l, err := leaseFrom(m)
+		out = append(out, l)
+		return err
 	})
-	for p.HasMorePages() {
-		res, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range res.Items {
-			l, err := leaseFrom(m)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, l)
-		}
-	}
-	return out, nil
+	return out, err
 }
