@@ -45,34 +45,11 @@ min="$(head -1 <<<"$sorted" | xargs printf '%.3f')"
 max="$(tail -1 <<<"$sorted" | xargs printf '%.3f')"
 
 # --- 2. memory on the Tasks page ---------------------------------------------
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-export AGENTDESK_API_ADDR="127.0.0.1:$(port)" AGENTDESK_SES_ADDR="127.0.0.1:$(port)" \
-	AGENTDESK_DYNAMODB_ADDR="127.0.0.1:$(port)" AGENTDESK_PUSH_ADDR="127.0.0.1:$(port)"
-go build -o "$work/agentdesk-local" ./infra/cmd/agentdesk-local
-"$work/agentdesk-local" >"$work/stack.log" 2>&1 &
-stack=$!
-pids+=("$stack")
+. scripts/lib/desktop-harness.sh
+start_local_stack
 api="http://$AGENTDESK_API_ADDR"
-end=$((SECONDS + 60))
-until curl -fs -o /dev/null "$api/v1/health"; do
-	kill -0 "$stack" 2>/dev/null || fail "the stack exited: $(tail "$work/stack.log")"
-	[ "$SECONDS" -lt "$end" ] || fail "the stack did not start: $(tail "$work/stack.log")"
-	sleep 0.3
-done
-until grep -q 'agent  *agent@' "$work/stack.log"; do # the banner comes after the seeding
-	[ "$SECONDS" -lt "$end" ] || fail "no demo agent in the stack's output: $(tail "$work/stack.log")"
-	sleep 0.2
-done
-pw="$(sed -n 's/.*agent  *\(agent@[^ ]*\)  *password \([^ ]*\).*/\2/p' "$work/stack.log")"
-email="$(sed -n 's/.*agent  *\(agent@[^ ]*\)  *password \([^ ]*\).*/\1/p' "$work/stack.log")"
-[ -n "$pw" ] || fail "no demo agent password in the stack's output"
-
-n=99
-while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
-export DISPLAY=":$n"
-Xvfb "$DISPLAY" -screen 0 1280x900x24 -nolisten tcp >/dev/null 2>&1 &
-pids+=("$!")
-for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
+email="$DEMO_EMAIL" pw="$DEMO_PASSWORD"
+start_xvfb
 mkdir -p "$work/home"
 dbus-run-session -- env HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share" \
 	XDG_CACHE_HOME="$work/cache" LANG=C.UTF-8 AGENTDESK_SERVER="$api" "$BIN" >"$work/app.log" 2>&1 &

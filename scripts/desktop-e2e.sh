@@ -21,7 +21,7 @@ cleanup() {
 	if [ "${KEEP:-}" = 1 ]; then say "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+. scripts/lib/desktop-harness.sh
 
 # e2e packages
 e2e=desktop/e2e
@@ -33,30 +33,11 @@ fi
 [ -f desktop/frontend/dist/index.html ] || scripts/desktop-build.sh >&2
 
 # the stack
-export AGENTDESK_API_ADDR="127.0.0.1:$(port)" AGENTDESK_SES_ADDR="127.0.0.1:$(port)" \
-	AGENTDESK_DYNAMODB_ADDR="127.0.0.1:$(port)" AGENTDESK_PUSH_ADDR="127.0.0.1:$(port)"
-go build -o "$work/agentdesk-local" ./infra/cmd/agentdesk-local
-"$work/agentdesk-local" >"$work/stack.log" 2>&1 &
-stack=$!
-pids+=("$stack")
-end=$((SECONDS + 60))
-until grep -q 'agent  *agent@' "$work/stack.log"; do
-	kill -0 "$stack" 2>/dev/null || fail "the stack exited: $(tail "$work/stack.log")"
-	[ "$SECONDS" -lt "$end" ] || fail "the stack did not start"
-	sleep 0.2
-done
+start_local_stack
 export E2E_API="http://$AGENTDESK_API_ADDR" E2E_SES="http://$AGENTDESK_SES_ADDR"
-E2E_EMAIL="$(sed -n 's/.*agent  *\(agent@[^ ]*\)  *password \([^ ]*\).*/\1/p' "$work/stack.log")"
-E2E_PASSWORD="$(sed -n 's/.*agent  *\(agent@[^ ]*\)  *password \([^ ]*\).*/\2/p' "$work/stack.log")"
-export E2E_EMAIL E2E_PASSWORD
+export E2E_EMAIL="$DEMO_EMAIL" E2E_PASSWORD="$DEMO_PASSWORD"
 
-# Xvfb
-n=99
-while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
-export DISPLAY=":$n"
-Xvfb "$DISPLAY" -screen 0 1280x900x24 -nolisten tcp >/dev/null 2>&1 &
-pids+=("$!")
-for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
+start_xvfb
 
 # Two wails dev instances (no AGENTDESK_SERVER: the wizard starts at the
 # server step). -m -nosyncgomod: leave go.mod alone; -skipbindings: the
@@ -80,7 +61,7 @@ RUN
 		LANG=C.UTF-8 dbus-run-session -- "$home/run.sh" >"$work/$name.log" 2>&1 &
 	pids+=("-$!")
 }
-p1="$(port)"; p2="$(port)"; p3="$(port)"
+p1="$(free_port)"; p2="$(free_port)"; p3="$(free_port)"
 start_dev app1 "$p1"
 sleep 5 # let the first build fill the Go cache the others reuse
 start_dev app2 "$p2"

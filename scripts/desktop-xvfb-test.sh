@@ -28,14 +28,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free display number.
-n=99
-while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
-export DISPLAY=":$n"
-Xvfb "$DISPLAY" -screen 0 1280x900x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-pids+=("$!")
-for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
-[ -e "/tmp/.X11-unix/X$n" ] || fail "Xvfb $DISPLAY did not start: $(cat "$work/xvfb.log")"
+. scripts/lib/desktop-harness.sh
+start_xvfb
 
 # CACHE_DIR: keep XDG_CACHE_HOME (fontconfig, WebKit caches) across runs, as
 # on a real desktop; the default is a fresh one.
