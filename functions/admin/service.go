@@ -67,6 +67,20 @@ func (s *Service) user(ctx context.Context, a Actor, id string) (*domain.User, e
 	return u, auth.StoreErr(err)
 }
 
+// target is what an action on one user needs: the admin check, the
+// tenant and the user (404 for another tenant's).
+func (s *Service) target(ctx context.Context, a Actor, id string) (*domain.Tenant, *domain.User, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, nil, err
+	}
+	t, err := s.tenant(ctx, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.user(ctx, a, id)
+	return t, u, err
+}
+
 // ListAudit reads the tenant's audit log.
 func (s *Service) ListAudit(ctx context.Context, a Actor, f domain.AuditFilter) (*api.AuditList, error) {
 	if err := requireAdmin(a); err != nil {

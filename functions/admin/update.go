@@ -13,14 +13,7 @@ import (
 // signed in and the change touches what they work on (anything but name and
 // language), it needs confirm_logout, and confirming ends their session.
 func (s *Service) UpdateUser(ctx context.Context, a Actor, id string, req api.UpdateUserRequest) (*api.User, error) {
-	if err := requireAdmin(a); err != nil {
-		return nil, err
-	}
-	t, err := s.tenant(ctx, a)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.user(ctx, a, id)
+	t, u, err := s.target(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -171,14 +164,7 @@ func (s *Service) SetStatus(ctx context.Context, a Actor, id string, disabled bo
 // ResetPassword emails a set-password link; from now on the old password no
 // longer signs in (password_reset_required) and every token is revoked.
 func (s *Service) ResetPassword(ctx context.Context, a Actor, id string) error {
-	if err := requireAdmin(a); err != nil {
-		return err
-	}
-	t, err := s.tenant(ctx, a)
-	if err != nil {
-		return err
-	}
-	u, err := s.user(ctx, a, id)
+	t, u, err := s.target(ctx, a, id)
 	if err != nil {
 		return err
 	}
@@ -201,14 +187,7 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, id string) error {
 // SetPassword is the admin setting a password directly (Password tab). The
 // policy applies and the user gets the password-changed email.
 func (s *Service) SetPassword(ctx context.Context, a Actor, id, password string) error {
-	if err := requireAdmin(a); err != nil {
-		return err
-	}
-	t, err := s.tenant(ctx, a)
-	if err != nil {
-		return err
-	}
-	u, err := s.user(ctx, a, id)
+	t, u, err := s.target(ctx, a, id)
 	if err != nil {
 		return err
 	}
