@@ -100,17 +100,7 @@ func (st *Store) AcquireLease(ctx context.Context, next *domain.Lease, prevEpoch
 			fails = append(fails, domain.ErrDialTaken)
 		}
 	}
-	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		for i, r := range tce.CancellationReasons {
-			if aws.ToString(r.Code) == "ConditionalCheckFailed" && i < len(fails) {
-				return fails[i]
-			}
-		}
-		return domain.ErrLeaseMoved
-	}
-	return err
+	return st.transact(ctx, items, fails, domain.ErrLeaseMoved)
 }
 
 func (st *Store) versionedBy(m map[string]av, attr string, prev int64) types.TransactWriteItem {

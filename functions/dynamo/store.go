@@ -75,16 +75,13 @@ func prune(m map[string]av) {
 	}
 }
 
-// failure says which error a cancelled transaction item stands for.
-type failure error
-
 // Commit writes a Batch in one TransactWriteItems call.
 func (st *Store) Commit(ctx context.Context, b *domain.Batch) error {
 	if len(b.Ops) == 0 {
 		return nil
 	}
 	var items []types.TransactWriteItem
-	var fails []failure
+	var fails []error
 	for _, op := range b.Ops {
 		its, fs, err := st.translate(op)
 		if err != nil {
@@ -96,10 +93,14 @@ func (st *Store) Commit(ctx context.Context, b *domain.Batch) error {
 	if len(items) > 100 {
 		return fmt.Errorf("dynamo: batch of %d writes exceeds the transaction limit", len(items))
 	}
+	return st.transact(ctx, items, fails, domain.ErrConflict)
+}
+
+// transact writes items in one transaction. When it is cancelled, the error
+// is fails[i] for the first item i whose condition failed, else otherwise
+// (a conflict with another transaction, for instance).
+func (st *Store) transact(ctx context.Context, items []types.TransactWriteItem, fails []error, otherwise error) error {
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if err == nil {
-		return nil
-	}
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
 		for i, r := range tce.CancellationReasons {
@@ -107,7 +108,7 @@ func (st *Store) Commit(ctx context.Context, b *domain.Batch) error {
 				return fails[i]
 			}
 		}
-		return fmt.Errorf("%w: %v", domain.ErrConflict, err)
+		return fmt.Errorf("%w: %v", otherwise, err)
 	}
 	return err
 }
@@ -126,9 +127,9 @@ const (
 	condVersion = "Version = :v"
 )
 
-func (st *Store) translate(op domain.Op) ([]types.TransactWriteItem, []failure, error) {
-	one := func(it types.TransactWriteItem, f failure, err error) ([]types.TransactWriteItem, []failure, error) {
-		return []types.TransactWriteItem{it}, []failure{f}, err
+func (st *Store) translate(op domain.Op) ([]types.TransactWriteItem, []error, error) {
+	one := func(it types.TransactWriteItem, f error, err error) ([]types.TransactWriteItem, []error, error) {
+		return []types.TransactWriteItem{it}, []error{f}, err
 	}
 	switch o := op.(type) {
 	case domain.CreateTenant:
@@ -139,7 +140,7 @@ func (st *Store) translate(op domain.Op) ([]types.TransactWriteItem, []failure, 
 		g := key(slugPK(o.Tenant.Slug), skGuard)
 		g["TenantID"] = s(o.Tenant.ID)
 		return []types.TransactWriteItem{st.put(t, condNew, nil), st.put(g, condNew, nil)},
-			[]failure{domain.ErrConflict, domain.ErrConflict}, nil
+			[]error{domain.ErrConflict, domain.ErrConflict}, nil
 	case domain.UpdateTenant:
 		t, err := item(o.Tenant, tenantPK(o.Tenant.ID), skTenant, nil)
 		return one(st.put(t, condVersion, map[string]av{":v": n(o.PrevVersion)}), domain.ErrVersion, err)
@@ -151,7 +152,7 @@ func (st *Store) translate(op domain.Op) ([]types.TransactWriteItem, []failure, 
 		g := key(emailPK(o.User.Email), skGuard)
 		g["TenantID"], g["UserID"] = s(o.User.TenantID), s(o.User.ID)
 		return []types.TransactWriteItem{st.put(u, condNew, nil), st.put(g, condNew, nil)},
-			[]failure{domain.ErrConflict, domain.ErrEmailTaken}, nil
+			[]error{domain.ErrConflict, domain.ErrEmailTaken}, nil
 	case domain.UpdateUser:
 		u, err := userItem(o.User)
 		return one(st.put(u, condVersion, map[string]av{":v": n(o.PrevVersion)}), domain.ErrVersion, err)
