@@ -21,6 +21,9 @@ APT_PACKAGES="make ca-certificates gcc libc6-dev libgtk-3-dev libwebkit2gtk-4.1-
 #   the voice lab (scripts/voice-lab.sh): SIP registrar/proxy, media relay,
 #   SIP user agents, and ip/ss for its network namespace
 APT_PACKAGES="$APT_PACKAGES kamailio kamailio-websocket-modules rtpengine-daemon baresip iproute2"
+#   the softphone: Opus via cgo, and mingw to cross-build the Windows app with
+#   its cgo audio (malgo)
+APT_PACKAGES="$APT_PACKAGES libopus-dev libopusfile-dev gcc-mingw-w64-x86-64"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SELF="$ROOT/scripts/$(basename "${BASH_SOURCE[0]}")"
