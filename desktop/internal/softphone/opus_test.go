@@ -3,8 +3,10 @@
 package softphone
 
 import (
+	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/agentdesk/agentdesk/infra/voice/tone"
 )
@@ -111,4 +113,81 @@ func BenchmarkOpusEncode(b *testing.B) {
 // Opus decoding.
 func BenchmarkOpusPlayout(b *testing.B) {
 	benchPlayout(b, newOpus(b, &Opus{}), newOpus(b, &Opus{}))
+}
+
+// TestNegotiatedCodec: two media sessions (real pion peer connections on
+// loopback) agree on a codec through offer and answer, and each sends and
+// decodes with it, whatever its own first choice was.
+func TestNegotiatedCodec(t *testing.T) {
+	cases := []struct {
+		name              string
+		offerer, answerer []Codec
+		want              string
+	}{
+		{"both prefer Opus", []Codec{&Opus{}, PCMU{}}, []Codec{&Opus{}, PCMU{}}, "opus"},
+		{"the answer has PCMU only", []Codec{&Opus{}, PCMU{}}, []Codec{PCMU{}}, "PCMU"},
+		{"the offer has PCMU only", []Codec{PCMU{}}, []Codec{&Opus{}, PCMU{}}, "PCMU"},
+		{"the offerer's order wins", []Codec{PCMU{}, &Opus{}}, []Codec{&Opus{}, PCMU{}}, "PCMU"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			recA, recB := &Recorder{}, &Recorder{}
+			a, err := newMediaSession(&Config{Codecs: tc.offerer}, &ToneSource{Freq: 1000}, recA)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.close()
+			b, err := newMediaSession(&Config{Codecs: tc.answerer}, &ToneSource{Freq: 440}, recB)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.close()
+			offer, err := a.offer(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			answer, err := b.answer(ctx, offer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.setAnswer(answer); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range []*mediaSession{a, b} {
+				if got := CodecName(m.sendCodec()); got != tc.want {
+					t.Fatalf("sends %s, want %s", got, tc.want)
+				}
+				if err := m.start(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, r := range []struct {
+				rec  *Recorder
+				freq float64
+			}{{recB, 1000}, {recA, 440}} {
+				s, rate := waitSamples(ctx, t, r.rec, time.Second)
+				d := tone.Detector{SampleRate: rate, Freq: r.freq}.Detect(s)
+				if rate != (&Opus{}).SampleRate() && tc.want == "opus" || d.Ratio() < 0.9 {
+					t.Errorf("%v Hz in %.1f%% of %d frames at %d Hz", r.freq, 100*d.Ratio(), len(d.Frames), rate)
+				}
+			}
+		})
+	}
+}
+
+// waitSamples waits for a recorder to hold d of audio.
+func waitSamples(ctx context.Context, t *testing.T, rec *Recorder, d time.Duration) ([]float64, int) {
+	t.Helper()
+	for {
+		if s, rate := rec.Samples(); rate > 0 && len(s) >= int(d.Seconds()*float64(rate)) {
+			return s, rate
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no %v of audio received", d)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
