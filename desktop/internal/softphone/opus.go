@@ -27,7 +27,8 @@ type Opus struct {
 
 	enc *opus.Encoder
 	dec *opus.Decoder
-	out []byte
+	out []byte  // encoder output
+	pcm []int16 // decoder output: up to 120 ms in one packet
 }
 
 const opusFrame = 960 // samples in 20 ms at 48 kHz
@@ -68,7 +69,7 @@ func (o *Opus) ForCall() (Codec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opus decoder: %w", err)
 	}
-	return &Opus{Bitrate: bitrate, ExpectedLoss: loss, enc: enc, dec: dec, out: make([]byte, 1500)}, nil
+	return &Opus{Bitrate: bitrate, ExpectedLoss: loss, enc: enc, dec: dec, out: make([]byte, 1500), pcm: make([]int16, 6*opusFrame)}, nil
 }
 
 // Encode one 20 ms frame (960 samples). Called from the sending goroutine
@@ -90,12 +91,11 @@ func (o *Opus) Decode(payload []byte) ([]int16, error) {
 	if o.dec == nil {
 		return nil, errOpusTemplate
 	}
-	pcm := make([]int16, 6*opusFrame) // up to 120 ms in one packet
-	n, err := o.dec.Decode(payload, pcm)
+	n, err := o.dec.Decode(payload, o.pcm)
 	if err != nil {
 		return nil, err
 	}
-	return pcm[:n], nil
+	return append([]int16(nil), o.pcm[:n]...), nil // the sink may keep it
 }
 
 // DecodeFEC rebuilds the lost frame before next from next's in-band FEC

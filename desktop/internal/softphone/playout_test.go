@@ -17,15 +17,15 @@ type lossResult struct {
 	Dropped int
 }
 
-// lossRun sends seconds of a 1 kHz tone through enc, drops packets at
+// lossRun sends seconds of a tone (freq) through enc, drops packets at
 // random (probability loss, fixed seed), and plays the rest through a
 // jitter buffer and playout with dec; the plain result decodes the same
 // packets with a second decoder and puts silence where one is missing.
 // The sequence numbers cross the 16-bit wrap on the way.
-func lossRun(t testing.TB, enc, dec, plainDec Codec, loss float64, seconds int, seed uint64) lossResult {
+func lossRun(t testing.TB, enc, dec, plainDec Codec, freq, loss float64, seconds int, seed uint64) lossResult {
 	t.Helper()
 	rate := enc.SampleRate()
-	src := &ToneSource{Freq: 1000}
+	src := &ToneSource{Freq: freq}
 	_ = src.Start(rate)
 	var out, plain Recorder
 	_ = out.Start(rate)
@@ -61,22 +61,26 @@ func lossRun(t testing.TB, enc, dec, plainDec Codec, loss float64, seconds int, 
 	}
 	ratio := func(rec *Recorder) float64 {
 		s, rate := rec.Samples()
-		return tone.Detector{SampleRate: rate, Freq: 1000}.Detect(s).Ratio()
+		return tone.Detector{SampleRate: rate, Freq: freq}.Detect(s).Ratio()
 	}
 	r.Playout, r.Plain, r.Stats = ratio(&out), ratio(&plain), p.stats()
 	return r
 }
 
 func TestPCMUPlayoutUnderLoss(t *testing.T) {
-	for _, loss := range []float64{0.10, 0.20} {
-		r := lossRun(t, PCMU{}, PCMU{}, PCMU{}, loss, 10, 7)
-		t.Logf("PCMU, %.0f%% loss (%d of 500 dropped): tone in %.1f%% of frames with concealment, %.1f%% without; %+v",
-			100*loss, r.Dropped, 100*r.Playout, 100*r.Plain, r.Stats)
-		if r.Playout <= 0.8 || r.Playout < r.Plain {
-			t.Errorf("%.0f%% loss: %.1f%% with concealment, %.1f%% without", 100*loss, 100*r.Playout, 100*r.Plain)
-		}
-		if r.Stats.Concealed < uint64(r.Dropped) || r.Stats.Lost == 0 || r.Stats.Late != 0 {
-			t.Errorf("stats %+v for %d dropped", r.Stats, r.Dropped)
+	// 1 kHz fits 20 ms exactly (a repeated frame continues it seamlessly);
+	// 440 Hz does not.
+	for _, freq := range []float64{1000, 440} {
+		for _, loss := range []float64{0.10, 0.20} {
+			r := lossRun(t, PCMU{}, PCMU{}, PCMU{}, freq, loss, 10, 7)
+			t.Logf("PCMU, %v Hz, %.0f%% loss (%d of 500 dropped): tone in %.1f%% of frames with concealment, %.1f%% without; %+v",
+				freq, 100*loss, r.Dropped, 100*r.Playout, 100*r.Plain, r.Stats)
+			if r.Playout <= 0.8 || r.Playout < r.Plain {
+				t.Errorf("%v Hz, %.0f%% loss: %.1f%% with concealment, %.1f%% without", freq, 100*loss, 100*r.Playout, 100*r.Plain)
+			}
+			if r.Stats.Concealed < uint64(r.Dropped) || r.Stats.Lost == 0 || r.Stats.Late != 0 {
+				t.Errorf("stats %+v for %d dropped", r.Stats, r.Dropped)
+			}
 		}
 	}
 }
