@@ -44,6 +44,12 @@ type Concealer interface {
 	DecodeLost() ([]int16, error)
 }
 
+// remoteFmtp is a codec that adapts its encoder to the peer's fmtp
+// (Opus: maxaveragebitrate).
+type remoteFmtp interface {
+	applyRemoteFmtp(line string)
+}
+
 // PCMU is G.711 μ-law, 8 kHz, payload type 0.
 type PCMU struct{}
 
@@ -153,6 +159,9 @@ func (t *codecTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParamete
 			params, err := t.tracks[i].Bind(ctx)
 			if err != nil {
 				return params, err
+			}
+			if r, ok := c.(remoteFmtp); ok {
+				r.applyRemoteFmtp(p.SDPFmtpLine)
 			}
 			t.bound = i
 			return params, nil

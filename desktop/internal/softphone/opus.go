@@ -5,6 +5,8 @@ package softphone
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/pion/webrtc/v4"
 	"gopkg.in/hraban/opus.v2"
@@ -121,4 +123,20 @@ func (o *Opus) DecodeLost() ([]int16, error) {
 		return nil, err
 	}
 	return pcm, nil
+}
+
+// applyRemoteFmtp lowers the bitrate to the peer's maxaveragebitrate
+// (RFC 7587 §6.1), before the first frame is encoded.
+func (o *Opus) applyRemoteFmtp(line string) {
+	for _, p := range strings.Split(line, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if !strings.EqualFold(k, "maxaveragebitrate") {
+			continue
+		}
+		if limit, err := strconv.Atoi(v); err == nil && o.enc != nil && limit >= 6000 && limit < o.Bitrate {
+			if o.enc.SetBitrate(limit) == nil {
+				o.Bitrate = limit
+			}
+		}
+	}
 }

@@ -39,6 +39,14 @@ func TestOpusDescription(t *testing.T) {
 	if loss, err := o.enc.PacketLossPerc(); err != nil || loss != 10 {
 		t.Fatalf("expected loss %d %v", loss, err)
 	}
+	o.applyRemoteFmtp("stereo=1; maxaveragebitrate=24000")
+	if b, err := o.enc.Bitrate(); err != nil || b != 24000 {
+		t.Fatalf("the peer's maxaveragebitrate: %d %v", b, err)
+	}
+	o.applyRemoteFmtp("maxaveragebitrate=64000") // above ours: kept
+	if b, _ := o.enc.Bitrate(); b != 24000 {
+		t.Fatalf("bitrate %d after a higher maximum", b)
+	}
 }
 
 func TestOpusToneRoundTrip(t *testing.T) {
