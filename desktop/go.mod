@@ -12,6 +12,7 @@ require (
 	github.com/pion/webrtc/v4 v4.2.20
 	github.com/wailsapp/wails/v2 v2.16.0
 	github.com/zalando/go-keyring v0.2.8
+	gopkg.in/hraban/opus.v2 v2.0.0-20230925203106-0188a62cb302
 )
 
 require (
