@@ -26,11 +26,13 @@ const (
 // both directions; 0 removes the loss. ICE, DTLS and RTCP on that leg are
 // dropped alike; the plain RTP leg to baresip is left alone.
 //
-// Every end runs in the namespace, so every packet leaves through its
-// OUTPUT chain once per hop: the rules sit there, in a chain of their own.
-// A packet from rtpengine to baresip (or back) would be a second hop of
-// the same audio, so the rules exclude baresip's ports: each packet is
-// judged once, and the loss is percent % each way.
+// Every end runs in the namespace, so every packet is delivered locally
+// and passes its INPUT chain once per hop: the rules sit there, in a chain
+// of their own. (In OUTPUT, a DROP makes the sender's sendto fail with
+// EPERM: the sender would know, which a lossy network never tells.) A
+// packet from rtpengine to baresip (or back) is a second hop of the same
+// audio, so the rules exclude baresip's ports: each packet is judged once,
+// and the loss is percent % each way.
 func (l *Lab) SetLoss(ctx context.Context, percent float64) error {
 	if percent < 0 || percent >= 100 {
 		return fmt.Errorf("voice lab: loss %v%% out of [0, 100)", percent)
@@ -50,7 +52,7 @@ func (l *Lab) SetLoss(ctx context.Context, percent float64) error {
 		if err := ipt("-N", lossChain); err != nil {
 			return err
 		}
-		if err := ipt("-I", "OUTPUT", "-p", "udp", "-j", lossChain); err != nil {
+		if err := ipt("-I", "INPUT", "-p", "udp", "-j", lossChain); err != nil {
 			return err
 		}
 	}
