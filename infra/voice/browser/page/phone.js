@@ -80,6 +80,7 @@ function attach(c, pc) {
     const src = ctx.createMediaStreamSource(stream);
     const node = new AudioWorkletNode(ctx, 'capture', { channelCount: 1, channelCountMode: 'explicit' });
     node.port.onmessage = (m) => { if (c.chunks) c.chunks.push(m.data); };
+    c.capture = node;
     const sink = ctx.createGain();
     sink.gain.value = 0;
     src.connect(node).connect(sink).connect(ctx.destination);
@@ -188,7 +189,9 @@ window.lab = {
     const c = get(id);
     if (!c.remote) throw new Error('call ' + id + ' has no remote audio');
     c.chunks = [];
+    c.capture.port.postMessage(true);
     await new Promise((r) => setTimeout(r, ms));
+    c.capture.port.postMessage(false);
     const chunks = c.chunks;
     c.chunks = null;
     const n = chunks.reduce((a, ch) => a + ch.x.length, 0);
@@ -204,7 +207,6 @@ window.lab = {
   async echo(id, { delayMs = 500, ms = 1500, amp = 0.5 } = {}) {
     const c = get(id);
     if (!c.remote) throw new Error('call ' + id + ' has no remote audio');
-    c.chunks = [];
     const toneAt = ctx.currentTime + delayMs / 1000;
     c.mic.gain.gain.setValueAtTime(amp, toneAt);
     const rec = await window.lab.record(id, ms);
