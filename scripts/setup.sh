@@ -19,7 +19,8 @@ set -euo pipefail
 #   chromium  the desktop's end-to-end tests (playwright-core)
 APT_PACKAGES="make ca-certificates gcc libc6-dev libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config xvfb xauth xdotool imagemagick gnome-keyring dbus-x11 libsecret-1-dev nsis chromium"
 #   the voice lab (scripts/voice-lab.sh): SIP registrar/proxy, media relay,
-#   SIP user agents, and ip/ss for its network namespace
+#   SIP user agents, ip/ss for its network namespace, iptables for its
+#   packet-loss tests
 APT_PACKAGES="$APT_PACKAGES kamailio kamailio-websocket-modules rtpengine-daemon baresip iproute2 iptables"
 #   the softphone: Opus via cgo, and mingw to cross-build the Windows app with
 #   its cgo audio (malgo)

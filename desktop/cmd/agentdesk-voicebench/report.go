@@ -4,15 +4,17 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/agentdesk/agentdesk/infra/voice"
+	"github.com/agentdesk/agentdesk/infra/voice/browser"
 )
 
 type results struct {
@@ -75,12 +77,22 @@ func (r *results) start(chromium string) {
 	}
 }
 
+// npmVersion is the installed version of one of the browser client's npm
+// packages.
 func npmVersion(pkg string) string {
-	out, err := exec.Command("node", "-p", "require('"+pkg+"/package.json').version").Output()
+	dir, err := browser.Dir()
 	if err != nil {
 		return "?"
 	}
-	return strings.TrimSpace(string(out))
+	data, err := os.ReadFile(filepath.Join(dir, "node_modules", pkg, "package.json"))
+	if err != nil {
+		return "?"
+	}
+	var m struct{ Version string }
+	if json.Unmarshal(data, &m) != nil || m.Version == "" {
+		return "?"
+	}
+	return m.Version
 }
 
 func median(d []time.Duration) time.Duration {
