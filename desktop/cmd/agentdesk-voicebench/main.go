@@ -110,7 +110,9 @@ func main() {
 		log.Error("stopping the voice lab", "err", err)
 	}
 	if runErr != nil {
-		fail(log, "the benchmark inside the lab", runErr)
+		// The lab's directory stays, for its logs.
+		log.Error("the benchmark inside the lab", "err", runErr, "logs", filepath.Join(dir, "logs"))
+		os.Exit(1)
 	}
 }
 

@@ -4,6 +4,7 @@ package main
 
 import (
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,7 +37,9 @@ func (p *probe) Write(pcm []int16) error {
 	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.first.IsZero() {
+	// The first frame with sound: a playout loop may write silence
+	// before any packet has come.
+	if p.first.IsZero() && slices.ContainsFunc(pcm, func(v int16) bool { return v != 0 }) {
 		p.first = now
 	}
 	if !p.keep && p.burst == 0 {
