@@ -10,6 +10,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/agentdesk/agentdesk/infra/voice/tone"
 )
 
 // TestSetLoss sends UDP datagrams inside a lab's namespace between an
@@ -132,4 +134,31 @@ func sendCount(t *testing.T, from, to *net.UDPConn, n int) int {
 		}
 	}
 	return <-got
+}
+
+// TestToneShare: frames missing from a recording count against the
+// call's length; a recording longer than that length counts as it is.
+func TestToneShare(t *testing.T) {
+	const rate = 8000
+	two := tone.Sine(rate, 440, 0.5, 0, 2*rate) // 2 s: 100 frames
+	for _, c := range []struct {
+		lasted         time.Duration
+		share          float64
+		present, total int
+	}{
+		{0, 1, 100, 100},
+		{time.Second, 1, 100, 100},
+		{2500 * time.Millisecond, 0.8, 100, 125},
+	} {
+		share, present, total := ToneShare(two, rate, 440, c.lasted)
+		if share != c.share || present != c.present || total != c.total {
+			t.Errorf("lasted %v: %v (%d of %d), want %v (%d of %d)", c.lasted, share, present, total, c.share, c.present, c.total)
+		}
+	}
+	if share, _, _ := ToneShare(two, rate, 1000, 0); share != 0 {
+		t.Errorf("1000 Hz found in a 440 Hz tone: %v", share)
+	}
+	if share, _, total := ToneShare(nil, rate, 440, 0); share != 0 || total != 0 {
+		t.Errorf("nothing: %v of %d", share, total)
+	}
 }
