@@ -68,6 +68,13 @@ func (p *probe) Write(pcm []int16) error {
 
 func (p *probe) Close() error { return nil }
 
+// record starts keeping the samples (dropping any kept so far).
+func (p *probe) record() {
+	p.mu.Lock()
+	p.keep, p.samples = true, nil
+	p.mu.Unlock()
+}
+
 func (p *probe) firstAt() time.Time {
 	p.mu.Lock()
 	defer p.mu.Unlock()

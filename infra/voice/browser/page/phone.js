@@ -68,7 +68,7 @@ function attach(c, pc) {
     if (track.kind !== 'audio' || c.remote) return;
     const stream = ev.streams[0] || new MediaStream([track]);
     c.remote = stream;
-    if (!track.muted) c.gotAudio();
+    // A remote track starts muted; getStats below covers one that would not.
     track.addEventListener('unmute', () => c.gotAudio());
     // Chromium feeds a remote stream to WebAudio only while a media
     // element plays it too.
@@ -150,7 +150,7 @@ window.lab = {
 
   // Call target with an oscillator at freq (amp 0: silent until toneAt).
   // Resolves at the first remote audio packet with the setup times.
-  async call(target, { freq = 1000, amp = 0.5, timeoutMs = 15000 } = {}) {
+  async call(target, { freq = 1000, amp = 0.5, timeoutMs = 30000 } = {}) {
     await audio();
     const mic = microphone(freq, amp);
     const t0 = performance.now();
@@ -167,11 +167,15 @@ window.lab = {
 
   // Wait for a ringing call, answer it sending freq; resolves at its
   // first audio packet.
-  async answer({ freq = 1000, amp = 0.5, timeoutMs = 15000 } = {}) {
+  async answer({ freq = 1000, amp = 0.5, timeoutMs = 30000 } = {}) {
     await audio();
     const session = incoming.shift() || await new Promise((resolve, reject) => {
       incomingWaiters.push(resolve);
-      setTimeout(() => reject(new Error('no incoming call within ' + timeoutMs + ' ms')), timeoutMs);
+      setTimeout(() => {
+        const i = incomingWaiters.indexOf(resolve);
+        if (i >= 0) incomingWaiters.splice(i, 1);
+        reject(new Error('no incoming call within ' + timeoutMs + ' ms'));
+      }, timeoutMs);
     });
     const mic = microphone(freq, amp);
     const c = newCall(session, mic);
