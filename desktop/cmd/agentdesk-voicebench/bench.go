@@ -292,6 +292,7 @@ func (bn *bench) loss(ctx context.Context) error {
 				return err
 			}
 			row.OursSent.add(w.Mono(), w.SampleRate, 1000, lasted)
+			bn.r.CodecOurs = codecOf(w.SampleRate)
 
 			// Chromium.
 			before, _ = bn.lab.Recordings("tone")
@@ -319,6 +320,7 @@ func (bn *bench) loss(ctx context.Context) error {
 				return err
 			}
 			row.JsSent.add(w.Mono(), w.SampleRate, 1000, lasted)
+			bn.r.CodecJs = codecOf(w.SampleRate)
 		}
 		bn.r.Loss = append(bn.r.Loss, row)
 		bn.log.Info("loss", "percent", pct, "ours_received", row.OursRecv.share(), "chromium_received", row.JsRecv.share(),
