@@ -89,7 +89,10 @@ func TestInLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := func(ev *events) Config {
-		c := Config{WSURI: lab.Env["SIP_WS_URI"], Domain: lab.Env["SIP_DOMAIN"], User: "1001", Password: subs["1001"], OnEvent: ev.add}
+		c := Config{WSURI: lab.Env["SIP_WS_URI"], Domain: lab.Env["SIP_DOMAIN"], User: "1001", Password: subs["1001"]}
+		if ev != nil {
+			c.OnEvent = ev.add
+		}
 		if os.Getenv("SOFTPHONE_SIP_DEBUG") != "" {
 			sip.SIPDebug = true
 			c.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -328,6 +331,8 @@ func TestInLab(t *testing.T) {
 		}
 		t.Logf("failed: %s", ev.all[1].Reason)
 	})
+
+	labCallControl(ctx, t, lab, cfg)
 
 	// Every phone is closed: no goroutine of theirs may remain.
 	checkGoroutines(t, base)

@@ -145,6 +145,7 @@ func New(cfg Config) (*Phone, error) {
 	srv.OnInvite(p.onInvite)
 	srv.OnAck(p.onAck)
 	srv.OnBye(p.onBye)
+	srv.OnInfo(p.onInfo)
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
 		// sipgo answers a CANCEL of a pending INVITE itself (487);
 		// we only learn of it from the INVITE's transaction.

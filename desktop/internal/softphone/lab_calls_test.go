@@ -1,0 +1,292 @@
+//go:build linux
+
+package softphone
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/agentdesk/agentdesk/infra/voice"
+	"github.com/agentdesk/agentdesk/infra/voice/tone"
+)
+
+// clockSink records what we receive with the time each frame arrived, so
+// that a test can judge a window of the call (before, during, after hold).
+type clockSink struct {
+	mu     sync.Mutex
+	rate   int
+	frames []stampedFrame
+}
+
+type stampedFrame struct {
+	at  time.Time
+	pcm []int16
+}
+
+func (s *clockSink) Start(rate int) error { s.mu.Lock(); s.rate = rate; s.mu.Unlock(); return nil }
+func (s *clockSink) Close() error         { return nil }
+func (s *clockSink) Write(pcm []int16) error {
+	s.mu.Lock()
+	s.frames = append(s.frames, stampedFrame{time.Now(), append([]int16(nil), pcm...)})
+	s.mu.Unlock()
+	return nil
+}
+
+// window returns the audio that arrived between from and to.
+func (s *clockSink) window(from, to time.Time) ([]float64, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []float64
+	for _, f := range s.frames {
+		if f.at.After(from) && f.at.Before(to) {
+			for _, v := range f.pcm {
+				out = append(out, float64(v)/32768)
+			}
+		}
+	}
+	return out, s.rate
+}
+
+// toneCall is a call from us (1000 Hz) to the lab's tone agent (440 Hz).
+type toneCall struct {
+	p     *Phone
+	call  *Call
+	sink  *clockSink
+	ev    *events
+	wav   string // tone's recording of what it receives from us
+	agent *voice.Baresip
+	from  int // tone's events from here on are this call's
+}
+
+func dialTone(ctx context.Context, t *testing.T, lab *voice.Lab, c Config) *toneCall {
+	t.Helper()
+	tc := &toneCall{sink: &clockSink{}, ev: newEvents()}
+	c.OnEvent = tc.ev.add
+	c.NewSink = func() AudioSink { return tc.sink }
+	c.NewSource = func() AudioSource { return &ToneSource{Freq: 1000} }
+	p, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.p = p
+	t.Cleanup(func() { _ = p.Close() })
+	if tc.agent, err = lab.Agent(ctx, "tone"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tc.agent.Close() })
+	tc.from = len(tc.agent.Events())
+	before, _ := lab.Recordings("tone")
+	if err := p.Register(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if tc.call, err = p.Dial(ctx, lab.Env["VOICE_LAB_TONE_NUMBER"]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tc.call.WaitAudio(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tc.wav = waitRecording(ctx, t, lab, "tone", len(before), 300*time.Millisecond)
+	return tc
+}
+
+// recorded is how much tone has recorded of us so far (in its samples).
+func (tc *toneCall) recorded(t *testing.T) int {
+	t.Helper()
+	w, err := tone.ReadWAVFile(tc.wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(w.Mono())
+}
+
+// toneSegment is tone's recording of us from sample a to b.
+func (tc *toneCall) toneSegment(t *testing.T, a, b int) ([]float64, int) {
+	t.Helper()
+	w, err := tone.ReadWAVFile(tc.wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := w.Mono()
+	b = min(b, len(s))
+	if a > b {
+		a = b
+	}
+	return s[a:b], w.SampleRate
+}
+
+// ratio is the share of 20 ms frames holding freq (0 for no audio) and
+// their count.
+func ratio(samples []float64, rate int, freq float64) (float64, int) {
+	if len(samples) == 0 || rate == 0 {
+		return 0, 0
+	}
+	r := tone.Detector{SampleRate: rate, Freq: freq}.Detect(samples)
+	return r.Ratio(), len(r.Frames)
+}
+
+func labCallControl(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(*events) Config) {
+	t.Run("hold and resume", func(t *testing.T) {
+		tc := dialTone(ctx, t, lab, cfg(nil))
+		ours, _ := tc.call.cs.InviteRequest.From().Params.Get("tag")
+		// packets rtpengine has had from us and from tone so far
+		counts := func() (int64, int64) {
+			t.Helper()
+			q, err := rtpenginePackets(ctx, lab, tc.call.ID)
+			if err != nil || len(q) != 2 {
+				t.Fatalf("rtpengine query: %v %v", q, err)
+			}
+			var theirs int64
+			for tag, n := range q {
+				if tag != ours {
+					theirs = n
+				}
+			}
+			return q[ours], theirs
+		}
+		time.Sleep(time.Second)
+		t0 := time.Now()
+		if err := tc.call.Hold(ctx); err != nil {
+			t.Fatal(err)
+		}
+		holdRTT := time.Since(t0)
+		if !tc.call.Held() {
+			t.Error("Held() is false after Hold")
+		}
+		tc.ev.wait(ctx, t, 0, StateHeld)
+		time.Sleep(300 * time.Millisecond) // packets in flight
+		heldFrom := time.Now()
+		usA, toneA := counts()
+		time.Sleep(1500 * time.Millisecond)
+		usB, toneB := counts()
+		heldTo := time.Now()
+		t1 := time.Now()
+		if err := tc.call.Resume(ctx); err != nil {
+			t.Fatal(err)
+		}
+		resumeRTT := time.Since(t1)
+		if tc.call.Held() {
+			t.Error("Held() is true after Resume")
+		}
+		_, next := tc.ev.wait(ctx, t, 0, StateHeld)
+		tc.ev.wait(ctx, t, next, StateInCall)
+		time.Sleep(300 * time.Millisecond)
+		backFrom := time.Now()
+		usC, toneC := counts()
+		time.Sleep(1500 * time.Millisecond)
+		usD, toneD := counts()
+		backTo := time.Now()
+		if err := tc.call.Hangup(ctx); err != nil {
+			t.Error(err)
+		}
+		t.Logf("re-INVITE round trip: hold %v, resume %v", holdRTT.Round(time.Millisecond), resumeRTT.Round(time.Millisecond))
+
+		// While held: rtpengine gets no RTP from either side (its count
+		// includes our RTCP reports, about 2 a second; audio would be 75),
+		// and no 440 Hz reaches us.
+		in, rate := tc.sink.window(heldFrom, heldTo)
+		r, n := ratio(in, rate, 440)
+		t.Logf("held 1.5 s: rtpengine got %d packets from us, %d from tone; we played %d frames (440 Hz in %.0f%%)", usB-usA, toneB-toneA, n, 100*r)
+		if usB-usA > 8 || toneB-toneA > 8 || r > 0.05 {
+			t.Error("media went on during hold")
+		}
+		// Resumed: both ways again (75 packets in 1.5 s each way).
+		in, rate = tc.sink.window(backFrom, backTo)
+		r, n = ratio(in, rate, 440)
+		t.Logf("resumed 1.5 s: rtpengine got %d packets from us, %d from tone; we hear 440 Hz in %.0f%% of %d frames", usD-usC, toneD-toneC, 100*r, n)
+		if usD-usC < 70 || toneD-toneC < 70 || r < minRatio || n < 70 {
+			t.Error("media did not come back both ways after resume")
+		}
+		_ = tc.p.Close()
+	})
+
+	t.Run("mute", func(t *testing.T) {
+		tc := dialTone(ctx, t, lab, cfg(nil))
+		time.Sleep(500 * time.Millisecond)
+		tc.call.SetMuted(true)
+		if !tc.call.Muted() {
+			t.Error("Muted() is false")
+		}
+		time.Sleep(300 * time.Millisecond)
+		a := tc.recorded(t)
+		time.Sleep(1500 * time.Millisecond)
+		b := tc.recorded(t)
+		tc.call.SetMuted(false)
+		time.Sleep(300 * time.Millisecond)
+		c := tc.recorded(t)
+		time.Sleep(1500 * time.Millisecond)
+		d := tc.recorded(t)
+		_ = tc.call.Hangup(ctx)
+		seg, rate := tc.toneSegment(t, a, b)
+		r, n := ratio(seg, rate, 1000)
+		t.Logf("muted 1.5 s: tone recorded %d frames (silence still flows), 1000 Hz in %.0f%%", n, 100*r)
+		if n < 50 || r > 0.05 {
+			t.Errorf("muted: %d frames recorded by tone, 1000 Hz in %.0f%%: want silence that still flows", n, 100*r)
+		}
+		seg, rate = tc.toneSegment(t, c, d)
+		if r, n := ratio(seg, rate, 1000); r < minRatio || n < 50 {
+			t.Errorf("unmuted: 1000 Hz in %.0f%% of %d frames", 100*r, n)
+		}
+		if got := tc.ev.states(); !contains(got, StateInCall, 2) {
+			t.Errorf("no in_call event for each mute change: %v", got)
+		}
+		_ = tc.p.Close()
+	})
+
+	t.Run("dtmf", func(t *testing.T) {
+		tc := dialTone(ctx, t, lab, cfg(nil))
+		if !tc.call.media.track.canSendEvents() {
+			t.Fatal("telephone-event/8000 was not negotiated with tone")
+		}
+		t0 := time.Now()
+		if err := tc.call.SendDTMF(ctx, "19#*"); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("RFC 4733: 4 digits sent in %v", time.Since(t0).Round(time.Millisecond))
+		if got := dtmfReceived(ctx, t, tc, 4); got != "19#*" {
+			t.Errorf("tone received DTMF %q over RTP, want 19#*", got)
+		}
+		// The SIP INFO fallback, on the same call.
+		from := len(tc.agent.Events())
+		tc.from = from
+		if err := tc.call.sendInfoDTMF(ctx, "7A"); err != nil {
+			t.Fatal(err)
+		}
+		if got := dtmfReceived(ctx, t, tc, 2); got != "7A" {
+			t.Errorf("tone received DTMF %q over SIP INFO, want 7A", got)
+		}
+		if err := tc.call.SendDTMF(ctx, "x"); err == nil {
+			t.Error("SendDTMF accepted x")
+		}
+		_ = tc.call.Hangup(ctx)
+		_ = tc.p.Close()
+	})
+}
+
+// dtmfReceived collects n digits from tone's CALL_DTMF_START events.
+func dtmfReceived(ctx context.Context, t *testing.T, tc *toneCall, n int) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	got := ""
+	for len(got) < n {
+		e, next, err := tc.agent.WaitEvent(ctx, tc.from, voice.Type("CALL_DTMF_START"))
+		if err != nil {
+			t.Logf("tone's events: %+v", tc.agent.Events()[tc.from:])
+			break
+		}
+		tc.from = next
+		got += e.Param
+	}
+	return got
+}
+
+func contains(states []State, s State, n int) bool {
+	for _, x := range states {
+		if x == s {
+			n--
+		}
+	}
+	return n <= 0
+}
