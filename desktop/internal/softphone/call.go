@@ -25,12 +25,12 @@ type Call struct {
 	ss    *sipgo.DialogServerSession
 	offer string
 
-	mu       sync.Mutex
-	media    *mediaSession
-	answered bool
-	declined bool // Decline responded; the transaction's end is not a CANCEL
-	reason   string
-	started  time.Time // INVITE sent (outgoing) or 200 OK sent (incoming)
+	mu         sync.Mutex
+	media      *mediaSession
+	answered   bool
+	declined   bool // Decline responded; the transaction's end is not a CANCEL
+	reason     string
+	started    time.Time // INVITE sent (outgoing) or 200 OK sent (incoming)
 	answeredAt time.Time
 
 	// sig serialises the requests we send inside the dialog (re-INVITE,

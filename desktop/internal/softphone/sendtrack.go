@@ -2,8 +2,8 @@ package softphone
 
 import (
 	"errors"
-	"strings"
 	"math/rand/v2"
+	"strings"
 	"sync"
 
 	"github.com/pion/rtp"
