@@ -4,6 +4,7 @@ package softphone
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -261,6 +262,48 @@ func labCallControl(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(
 		}
 		_ = tc.call.Hangup(ctx)
 		_ = tc.p.Close()
+	})
+}
+
+// labReconnect: Kamailio restarts (the WebSocket drops, the registration
+// is lost); the phone says reconnecting, registers again by itself, and a
+// call then works.
+func labReconnect(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(*events) Config) {
+	t.Run("re-register after Kamailio restarts", func(t *testing.T) {
+		ev := newEvents()
+		p, err := New(cfg(ev))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		if err := p.Register(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now()
+		if err := lab.RestartKamailio(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("Kamailio and the agents restarted in %v", time.Since(t0).Round(time.Millisecond))
+		lost, next := ev.wait(ctx, t, 0, StateReconnecting)
+		_, next = ev.wait(ctx, t, next, StateRegistered)
+		t.Logf("reconnecting (%s) -> registered again: %v after the drop was seen, %v after the restart began",
+			lost.Reason, ev.when(next-1).Sub(ev.when(next-2)).Round(time.Millisecond), ev.when(next-1).Sub(t0).Round(time.Millisecond))
+		if got := ev.states(); fmt.Sprint(got) != fmt.Sprint([]State{StateRegistering, StateRegistered, StateReconnecting, StateRegistered}) {
+			t.Errorf("events %v", got)
+		}
+		call, err := p.Dial(ctx, lab.Env["VOICE_LAB_TONE_NUMBER"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		setup, err := call.WaitAudio(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("then a call to tone: audio after %v", setup.Round(time.Millisecond))
+		_ = call.Hangup(ctx)
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
 	})
 }
 
