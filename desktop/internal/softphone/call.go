@@ -46,7 +46,8 @@ type Call struct {
 	heldLocal   bool // we put the call on hold
 	heldRemote  bool // the peer did
 	muted       atomic.Bool
-	transfer    chan string // NOTIFY sipfrag status lines while a REFER runs
+	transfer    chan int // NOTIFY sipfrag status codes while our REFER runs
+	transferred bool     // the transfer target answered: the call ends "transferred"
 
 	ended   chan struct{}
 	endOnce sync.Once
@@ -384,6 +385,9 @@ func (p *Phone) onBye(req *sip.Request, tx sip.ServerTransaction) {
 func (c *Call) finish(reason string) {
 	c.endOnce.Do(func() {
 		c.mu.Lock()
+		if c.transferred {
+			reason = "transferred"
+		}
 		c.reason = reason
 		m := c.media
 		c.mu.Unlock()

@@ -5,6 +5,7 @@ package softphone
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -261,6 +262,51 @@ func labCallControl(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(
 			t.Error("SendDTMF accepted x")
 		}
 		_ = tc.call.Hangup(ctx)
+		_ = tc.p.Close()
+	})
+}
+
+// labTransfer: we call tone and transfer it blind to echo (echo answers
+// by itself; the customer only on command): echo's events must show the
+// call from tone with its audio established, and our call end
+// "transferred".
+func labTransfer(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(*events) Config) {
+	t.Run("blind transfer", func(t *testing.T) {
+		tc := dialTone(ctx, t, lab, cfg(nil))
+		echo, err := lab.Agent(ctx, "echo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer echo.Close()
+		from := len(echo.Events())
+		t0 := time.Now()
+		if err := tc.call.Transfer(ctx, lab.Env["VOICE_LAB_ECHO_NUMBER"]); err != nil {
+			t.Fatal(err)
+		}
+		took := time.Since(t0)
+		end, _ := tc.ev.wait(ctx, t, 0, StateEnded)
+		if end.Reason != "transferred" {
+			t.Errorf("our call ended %q, want transferred", end.Reason)
+		}
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		// echo's module answers without a CALL_ESTABLISHED event: the call
+		// from tone coming in, then its audio flowing, is the proof.
+		in, next, err := echo.WaitEvent(wctx, from, voice.Type("CALL_INCOMING"))
+		if err != nil {
+			t.Fatalf("echo never had the transferred call: %v (events %+v)", err, echo.Events()[from:])
+		}
+		e, _, err := echo.WaitEvent(wctx, next, func(e voice.Event) bool { return e.Type == "CALL_RTPESTAB" && e.ID == in.ID })
+		if err != nil {
+			t.Fatalf("echo never had the transferred call: %v (events %+v)", err, echo.Events()[from:])
+		}
+		t.Logf("transfer done in %v; echo: %s from %s", took.Round(time.Millisecond), e.Type, e.PeerURI)
+		if !strings.Contains(e.PeerURI, "9001") && !strings.Contains(e.PeerURI, "tone") {
+			t.Errorf("echo's call is from %s, not from tone", e.PeerURI)
+		}
+		if _, err := echo.Command(ctx, "hangup", ""); err != nil {
+			t.Error(err)
+		}
 		_ = tc.p.Close()
 	})
 }

@@ -158,6 +158,7 @@ func New(cfg Config) (*Phone, error) {
 	srv.OnAck(p.onAck)
 	srv.OnBye(p.onBye)
 	srv.OnInfo(p.onInfo)
+	srv.OnNotify(p.onNotify)
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
 		// sipgo answers a CANCEL of a pending INVITE itself (487);
 		// we only learn of it from the INVITE's transaction.
