@@ -106,7 +106,7 @@ func (c *Call) reoffer(ctx context.Context, dir, offer string) (string, error) {
 		return "", fmt.Errorf("softphone: the peer's answer to our re-INVITE: %w", err)
 	}
 	c.mu.Lock()
-	c.localSDP = offer
+	c.localSDP = offer // with the direction: the next re-INVITE rewrites it
 	c.mu.Unlock()
 	c.p.cfg.Logger.Info("softphone: re-INVITE answered", "direction", dir, "answer", sdpDirection(answer), "rtt", time.Since(t0))
 	return answer, nil

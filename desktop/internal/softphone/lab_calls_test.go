@@ -266,6 +266,57 @@ func labCallControl(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(
 	})
 }
 
+// labICERestart: a call survives an ICE restart by re-INVITE: new ICE
+// credentials, and tone's 440 Hz still reaches us and ours reaches
+// rtpengine afterwards.
+func labICERestart(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(*events) Config) {
+	t.Run("ICE restart", func(t *testing.T) {
+		tc := dialTone(ctx, t, lab, cfg(nil))
+		time.Sleep(500 * time.Millisecond)
+		before, portBefore := attr(tc.call.localSDP, "ice-ufrag"), mPort(tc.call.localSDP)
+		t0 := time.Now()
+		if err := tc.call.RestartICE(ctx); err != nil {
+			t.Fatal(err)
+		}
+		took := time.Since(t0)
+		after := attr(tc.call.localSDP, "ice-ufrag")
+		if after == before || after == "" {
+			t.Errorf("ice-ufrag %q before, %q after the restart", before, after)
+		}
+		t.Logf("ice-ufrag %s -> %s, our m= port %s -> %s", before, after, portBefore, mPort(tc.call.localSDP))
+		time.Sleep(500 * time.Millisecond)
+		q0, err := rtpenginePackets(ctx, lab, tc.call.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from := time.Now()
+		time.Sleep(1500 * time.Millisecond)
+		to := time.Now()
+		q1, err := rtpenginePackets(ctx, lab, tc.call.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours, _ := tc.call.cs.InviteRequest.From().Params.Get("tag")
+		in, rate := tc.sink.window(from, to)
+		r, n := ratio(in, rate, 440)
+		t.Logf("ICE restart (re-INVITE, gathering, answer) in %v; then 1.5 s: 440 Hz in %.0f%% of %d frames, rtpengine got %d packets from us",
+			took.Round(time.Millisecond), 100*r, n, q1[ours]-q0[ours])
+		if r < minRatio || n < 70 || q1[ours]-q0[ours] < 70 {
+			t.Error("media did not survive the ICE restart")
+		}
+		st := tc.call.Stats()
+		t.Logf("stats (the restart may cost a packet or two): %+v", st)
+		if st.Codec != "PCMU" || st.PacketsSent < 100 || st.PacketsReceived < 100 || st.RTT <= 0 || st.MOS < 4 || st.MOS > 4.5 || st.LossPercent > 5 {
+			t.Errorf("implausible stats on a clean loopback call: %+v", st)
+		}
+		if tc.call.AnsweredAt().IsZero() {
+			t.Error("AnsweredAt is zero in a call")
+		}
+		_ = tc.call.Hangup(ctx)
+		_ = tc.p.Close()
+	})
+}
+
 // labTransfer: we call tone and transfer it blind to echo (echo answers
 // by itself; the customer only on command): echo's events must show the
 // call from tone with its audio established, and our call end
@@ -369,6 +420,15 @@ func dtmfReceived(ctx context.Context, t *testing.T, tc *toneCall, n int) string
 		got += e.Param
 	}
 	return got
+}
+
+func mPort(sdp string) string {
+	for _, l := range strings.Split(sdp, "\n") {
+		if f := strings.Fields(l); len(f) > 1 && f[0] == "m=audio" {
+			return f[1]
+		}
+	}
+	return ""
 }
 
 func contains(states []State, s State, n int) bool {

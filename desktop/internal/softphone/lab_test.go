@@ -338,6 +338,7 @@ func TestInLab(t *testing.T) {
 	})
 
 	labCallControl(ctx, t, lab, cfg)
+	labICERestart(ctx, t, lab, cfg)
 	labTransfer(ctx, t, lab, cfg)
 	labReconnect(ctx, t, lab, cfg)
 

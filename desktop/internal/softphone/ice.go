@@ -1,0 +1,46 @@
+package softphone
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// RestartICE restarts ICE by re-INVITE (RFC 8445 §9: new ice-ufrag and
+// ice-pwd, candidates gathered again), for when the network changed
+// mid-call: pion makes the offer (ICERestart), rtpengine answers with its
+// candidates, and the DTLS association and SRTP keys carry on over the
+// new path. Direction and DTLS role stay as they were.
+func (c *Call) RestartICE(ctx context.Context) error {
+	if err := c.established(); err != nil {
+		return err
+	}
+	c.sig.Lock()
+	defer c.sig.Unlock()
+	c.mu.Lock()
+	m, dir := c.media, direction(!c.heldRemote, !c.heldLocal)
+	c.mu.Unlock()
+	o, err := m.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
+	if err != nil {
+		return fmt.Errorf("softphone: ICE restart offer: %w", err)
+	}
+	local, err := m.setLocal(ctx, o)
+	if err != nil {
+		return fmt.Errorf("softphone: ICE restart: %w", err)
+	}
+	answer, err := c.reoffer(ctx, dir, local)
+	if err != nil {
+		// pion waits for an answer that will not come: put its offer
+		// back so that the old path goes on.
+		_ = m.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback})
+		return err
+	}
+	if err := m.setAnswer(answer); err != nil {
+		return fmt.Errorf("softphone: ICE restart: %w", err)
+	}
+	c.mu.Lock()
+	c.remoteUfrag = attr(answer, "ice-ufrag")
+	c.mu.Unlock()
+	return nil
+}
