@@ -153,7 +153,7 @@ func (c *Call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	c.version++
 	answer := withDirection(c.localSDP, dir, c.version)
 	wasHeld := c.heldRemote
-	c.heldRemote = !sends(peer)
+	c.heldRemote = !receives(peer) // sendonly or inactive: it holds us
 	paused := c.heldLocal || c.heldRemote
 	nowHeld := c.heldRemote
 	c.mu.Unlock()

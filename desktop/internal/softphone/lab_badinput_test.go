@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,6 +152,48 @@ func labBadInput(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(*ev
 		if st := ev.states(); st[len(st)-1] != StateInCall {
 			t.Errorf("the call did not survive the bad requests: events %v", st)
 		}
+
+		// The peer holds us (re-INVITE a=sendonly): we answer recvonly and
+		// stop sending; it resumes (a=sendrecv): we send again.
+		ev.mu.Lock()
+		call := ev.all[len(ev.all)-1].Call
+		ev.mu.Unlock()
+		reinvite := func(dir string) (string, time.Duration) {
+			t.Helper()
+			req := sip.NewRequest(sip.INVITE, cs.InviteResponse.Contact().Address)
+			req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+			req.SetBody([]byte(strings.Replace(plainSDP, "a=sendrecv", "a="+dir, 1)))
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			t0 := time.Now()
+			res, err := cs.Do(cctx, req)
+			if err != nil || res.StatusCode != 200 {
+				t.Fatalf("re-INVITE %s: %v %v", dir, res, err)
+			}
+			took := time.Since(t0)
+			_ = cs.WriteAck(ctx, sip.NewRequest(sip.ACK, cs.InviteResponse.Contact().Address))
+			return sdpDirection(string(res.Body())), took
+		}
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		mark := len(ev.states())
+		answer, took := reinvite(dirSendOnly)
+		held, next := ev.wait(wctx, t, mark, StateHeld)
+		sent := call.media.track.packetsSent()
+		time.Sleep(500 * time.Millisecond)
+		heldSent := call.media.track.packetsSent() - sent
+		t.Logf("the peer holds (sendonly): our answer %s in %v, event %s (%s), %d packets sent in 0.5 s", answer, took, held.State, held.Reason, heldSent)
+		if answer != dirRecvOnly || heldSent != 0 || call.Held() {
+			t.Errorf("held by the peer: answer %s, %d packets sent, Held() %v", answer, heldSent, call.Held())
+		}
+		answer, _ = reinvite(dirSendRecv)
+		back, _ := ev.wait(wctx, t, next, StateInCall)
+		sent = call.media.track.packetsSent()
+		time.Sleep(500 * time.Millisecond)
+		t.Logf("the peer resumes: our answer %s, event %s (%s), %d packets sent in 0.5 s", answer, back.State, back.Reason, call.media.track.packetsSent()-sent)
+		if answer != dirSendRecv || call.media.track.packetsSent()-sent < 20 {
+			t.Error("did not resume sending")
+		}
 		if err := cs.Bye(ctx); err != nil {
 			t.Error(err)
 		}
@@ -158,14 +201,14 @@ func labBadInput(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(*ev
 		t.Logf("ended: %s", end.Reason)
 
 		// Still registered: a call works.
-		call, err := p.Dial(ctx, lab.Env["VOICE_LAB_TONE_NUMBER"])
+		next2, err := p.Dial(ctx, lab.Env["VOICE_LAB_TONE_NUMBER"])
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := call.WaitAudio(ctx); err != nil {
+		if _, err := next2.WaitAudio(ctx); err != nil {
 			t.Fatal(err)
 		}
-		_ = call.Hangup(ctx)
+		_ = next2.Hangup(ctx)
 		_ = client.Close()
 		_ = ua.Close()
 		if err := p.Close(); err != nil {
