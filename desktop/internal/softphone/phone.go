@@ -128,7 +128,11 @@ func New(cfg Config) (*Phone, error) {
 		default:
 		}
 	}
+	// Transactions on a connection that closes fail at once (not at their
+	// timeout), so that a refresh in flight when the WebSocket drops does
+	// not hold up the reconnection.
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("AgentDesk"), sipgo.WithUserAgentHostname(cfg.Domain),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerTerminateOnConnClose()),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerTransports(sip.TransportsConfig{WS: wsTransport(u, onDrop)})))
 	if err != nil {
 		return nil, err
