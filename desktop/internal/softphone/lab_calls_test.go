@@ -203,6 +203,98 @@ func labCallControl(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(
 		_ = tc.p.Close()
 	})
 
+	t.Run("hold an incoming call", func(t *testing.T) {
+		// The agent's usual case: the customer calls, we answer, hold
+		// (our re-INVITE goes the other way through the dialog), resume,
+		// send DTMF (the customer offers telephone-event/8000), hang up.
+		ev := newEvents()
+		c := cfg(ev)
+		c.NewSource = func() AudioSource { return &ToneSource{Freq: 1000} }
+		p, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		if err := p.Register(ctx); err != nil {
+			t.Fatal(err)
+		}
+		customer, err := lab.Agent(ctx, "customer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer customer.Close()
+		from := len(customer.Events())
+		if _, err := customer.Command(ctx, "dial", "sip:1001@"+lab.Env["SIP_DOMAIN"]); err != nil {
+			t.Fatal(err)
+		}
+		ring, next := ev.wait(ctx, t, 0, StateRinging)
+		call := ring.Call
+		if err := call.Answer(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := call.WaitAudio(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ours, _ := call.ss.InviteResponse.To().Params.Get("tag")
+		counts := func() (int64, int64) {
+			t.Helper()
+			q, err := rtpenginePackets(ctx, lab, call.ID)
+			if err != nil || len(q) != 2 {
+				t.Fatalf("rtpengine query: %v %v", q, err)
+			}
+			var theirs int64
+			for tag, n := range q {
+				if tag != ours {
+					theirs = n
+				}
+			}
+			return q[ours], theirs
+		}
+		time.Sleep(500 * time.Millisecond)
+		if err := call.Hold(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_, next = ev.wait(ctx, t, next, StateHeld)
+		time.Sleep(300 * time.Millisecond)
+		a1, b1 := counts()
+		time.Sleep(time.Second)
+		a2, b2 := counts()
+		if err := call.Resume(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ev.wait(ctx, t, next, StateInCall)
+		time.Sleep(300 * time.Millisecond)
+		a3, b3 := counts()
+		time.Sleep(time.Second)
+		a4, b4 := counts()
+		t.Logf("incoming call held 1 s: rtpengine got %d packets from us, %d from the customer; resumed 1 s: %d and %d", a2-a1, b2-b1, a4-a3, b4-b3)
+		if a2-a1 > 6 || b2-b1 > 6 || a4-a3 < 45 || b4-b3 < 45 {
+			t.Error("hold/resume of an incoming call did not stop and restart media both ways")
+		}
+		if err := call.SendDTMF(ctx, "42"); err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for len(got) < 2 {
+			e, n, err := customer.WaitEvent(ctx, from, voice.Type("CALL_DTMF_START"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			from, got = n, got+e.Param
+		}
+		if got != "42" {
+			t.Errorf("the customer received DTMF %q", got)
+		}
+		if err := call.Hangup(ctx); err != nil {
+			t.Error(err)
+		}
+		if _, _, err := customer.WaitEvent(ctx, from, voice.Type("CALL_CLOSED")); err != nil {
+			t.Error(err)
+		}
+		customer.Close()
+		_ = p.Close()
+	})
+
 	t.Run("mute", func(t *testing.T) {
 		tc := dialTone(ctx, t, lab, cfg(nil))
 		time.Sleep(500 * time.Millisecond)
