@@ -2,7 +2,9 @@ package softphone
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -43,6 +45,35 @@ func (c *Call) state() State {
 }
 
 func (c *Call) setHold(ctx context.Context, hold bool) error {
+	return c.glareRetry(ctx, func() error { return c.holdOnce(ctx, hold) })
+}
+
+// errGlare: the peer answered 491, its own re-INVITE crossing ours.
+var errGlare = errors.New("softphone: re-INVITE crossed the peer's (491 Request Pending)")
+
+// glareRetry runs a re-INVITE and, when it meets the peer's (491), once
+// more after RFC 3261 §14.1's wait: 2.1-4 s when we made the call (own
+// its Call-ID), 0-2 s otherwise; the peer's re-INVITE gets in meanwhile.
+func (c *Call) glareRetry(ctx context.Context, f func() error) error {
+	err := f()
+	if !errors.Is(err, errGlare) {
+		return err
+	}
+	wait := time.Duration(rand.Int64N(int64(2 * time.Second)))
+	if !c.Incoming {
+		wait += 2100 * time.Millisecond
+	}
+	select {
+	case <-time.After(wait):
+	case <-c.ended:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return f()
+}
+
+func (c *Call) holdOnce(ctx context.Context, hold bool) error {
 	if err := c.established(); err != nil {
 		return err
 	}
@@ -94,6 +125,9 @@ func (c *Call) reoffer(ctx context.Context, dir, offer string) (string, error) {
 	_, res, err := c.request(ctx, sip.INVITE, []byte(offer), sip.NewHeader("Content-Type", "application/sdp"))
 	if err != nil {
 		return "", err
+	}
+	if res.StatusCode == sip.StatusRequestPending {
+		return "", errGlare
 	}
 	if !res.IsSuccess() {
 		return "", fmt.Errorf("softphone: re-INVITE: %d %s", res.StatusCode, res.Reason)

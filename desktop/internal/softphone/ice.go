@@ -13,6 +13,10 @@ import (
 // candidates, and the DTLS association and SRTP keys carry on over the
 // new path. Direction and DTLS role stay as they were.
 func (c *Call) RestartICE(ctx context.Context) error {
+	return c.glareRetry(ctx, func() error { return c.restartICE(ctx) })
+}
+
+func (c *Call) restartICE(ctx context.Context) error {
 	if err := c.established(); err != nil {
 		return err
 	}

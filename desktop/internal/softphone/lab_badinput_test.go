@@ -152,12 +152,19 @@ func labBadInput(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(*ev
 		if st := ev.states(); st[len(st)-1] != StateInCall {
 			t.Errorf("the call did not survive the bad requests: events %v", st)
 		}
-
-		// The peer holds us (re-INVITE a=sendonly): we answer recvonly and
-		// stop sending; it resumes (a=sendrecv): we send again.
+		// A re-INVITE while one of ours is under way: 491 (glare).
 		ev.mu.Lock()
 		call := ev.all[len(ev.all)-1].Call
 		ev.mu.Unlock()
+		call.sig.Lock()
+		code := inDialog(sip.INVITE, plainSDP, "application/sdp")
+		call.sig.Unlock()
+		if code != sip.StatusRequestPending {
+			t.Errorf("crossing re-INVITE: %d, want 491", code)
+		}
+
+		// The peer holds us (re-INVITE a=sendonly): we answer recvonly and
+		// stop sending; it resumes (a=sendrecv): we send again.
 		reinvite := func(dir string) (string, time.Duration) {
 			t.Helper()
 			req := sip.NewRequest(sip.INVITE, cs.InviteResponse.Contact().Address)
