@@ -41,7 +41,11 @@ type Config struct {
 	// per Phone; it must not block for long.
 	OnEvent func(Event)
 	Timeout time.Duration // per SIP transaction; 10 s when zero
-	Logger  *slog.Logger
+	// KeepAlive: an OPTIONS to the server this often finds a connection
+	// that died without closing (a network change); any answer will do.
+	// 30 s when zero.
+	KeepAlive time.Duration
+	Logger    *slog.Logger
 }
 
 // Phone is a registered (or registering) SIP user agent with at most one
@@ -66,6 +70,7 @@ type Phone struct {
 	// dropped is signalled when the WebSocket connection fails (read
 	// error or closed by the server): the registration is gone with it.
 	dropped chan struct{}
+	conns   *conns // the WebSocket connections open now
 	// backoff between re-registration attempts (tests shorten it).
 	backoffMin, backoffMax time.Duration
 
@@ -111,6 +116,9 @@ func New(cfg Config) (*Phone, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
 	}
+	if cfg.KeepAlive <= 0 {
+		cfg.KeepAlive = 30 * time.Second
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -121,7 +129,7 @@ func New(cfg Config) (*Phone, error) {
 		host += ":80"
 	}
 	contactHost := sip.GenerateTagN(8) + ".invalid"
-	dropped := make(chan struct{}, 1)
+	dropped, live := make(chan struct{}, 1), &conns{}
 	onDrop := func() {
 		select {
 		case dropped <- struct{}{}:
@@ -133,7 +141,7 @@ func New(cfg Config) (*Phone, error) {
 	// not hold up the reconnection.
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("AgentDesk"), sipgo.WithUserAgentHostname(cfg.Domain),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerTerminateOnConnClose()),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerTransports(sip.TransportsConfig{WS: wsTransport(u, onDrop)})))
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerTransports(sip.TransportsConfig{WS: wsTransport(u, live, onDrop)})))
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +160,7 @@ func New(cfg Config) (*Phone, error) {
 		aor:       sip.Uri{Scheme: "sip", User: cfg.User, Host: cfg.Domain},
 		regCallID: sip.GenerateTagN(20), regTag: sip.GenerateTagN(10),
 		events: make(chan Event, 64), evDone: make(chan struct{}),
-		dropped: dropped, backoffMin: time.Second, backoffMax: 30 * time.Second,
+		dropped: dropped, conns: live, backoffMin: time.Second, backoffMax: 30 * time.Second,
 	}
 	p.dua = &sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{
 		Address: sip.Uri{Scheme: "sip", User: cfg.User, Host: contactHost, UriParams: sip.HeaderParams{{K: "transport", V: "ws"}}},

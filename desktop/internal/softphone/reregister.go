@@ -1,8 +1,11 @@
 package softphone
 
 import (
+	"context"
 	"errors"
 	"time"
+
+	"github.com/emiago/sipgo/sip"
 )
 
 // refresh keeps the registration alive until Close: it registers again
@@ -22,16 +25,36 @@ func (p *Phone) refresh(exp time.Duration) {
 			wait = p.refreshEvery
 		}
 		timer := time.NewTimer(wait)
+		keepAlive := time.NewTicker(p.cfg.KeepAlive)
 		var why string
-		select {
-		case <-p.ctx.Done():
-			timer.Stop()
-			return
-		case <-p.dropped:
-			timer.Stop()
-			why = "the connection to the SIP server dropped"
-		case <-timer.C:
+	wait:
+		for {
+			select {
+			case <-p.ctx.Done():
+				timer.Stop()
+				keepAlive.Stop()
+				return
+			case <-p.dropped:
+				why = "the connection to the SIP server dropped"
+				break wait
+			case <-keepAlive.C:
+				if err := p.ping(); err != nil && p.ctx.Err() == nil {
+					why = "keep-alive: " + err.Error()
+					// Close the silent connection so that the next
+					// REGISTER dials a new one, and take its drop signal.
+					p.conns.closeAll()
+					select {
+					case <-p.dropped:
+					case <-time.After(time.Second):
+					}
+					break wait
+				}
+			case <-timer.C:
+				break wait
+			}
 		}
+		timer.Stop()
+		keepAlive.Stop()
 		if why == "" {
 			var err error
 			exp, err = p.register(p.ctx, p.cfg.Expires)
@@ -50,6 +73,20 @@ func (p *Phone) refresh(exp time.Duration) {
 			return
 		}
 	}
+}
+
+// ping sends an OPTIONS to the server: an answer, whatever its code,
+// shows the connection alive.
+func (p *Phone) ping() error {
+	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.Timeout)
+	defer cancel()
+	req := sip.NewRequest(sip.OPTIONS, sip.Uri{Scheme: "sip", Host: p.cfg.Domain})
+	req.AppendHeader(&sip.FromHeader{Address: p.aor, Params: sip.HeaderParams{{K: "tag", V: sip.GenerateTagN(10)}}})
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", Host: p.cfg.Domain}})
+	req.SetTransport("WS")
+	req.SetDestination(p.host)
+	_, err := p.client.Do(ctx, req)
+	return err
 }
 
 // reconnect registers again with backoff; false when the phone closes or

@@ -32,8 +32,41 @@ type controlFilter struct {
 	remain    uint64 // payload bytes of the current data frame
 }
 
-func newControlFilter(c net.Conn, onErr func()) net.Conn {
+func newControlFilter(c net.Conn, onErr func()) *controlFilter {
 	return &controlFilter{Conn: c, onErr: onErr, r: bufio.NewReader(c), handshake: true}
+}
+
+// conns holds the WebSocket connections open now, so that the phone can
+// close one that stopped answering without closing (sipgo would go on
+// writing to it).
+type conns struct {
+	mu  sync.Mutex
+	set map[*controlFilter]bool
+}
+
+func (cs *conns) add(f *controlFilter) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.set == nil {
+		cs.set = map[*controlFilter]bool{}
+	}
+	cs.set[f] = true
+}
+
+func (cs *conns) remove(f *controlFilter) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	delete(cs.set, f)
+}
+
+// closeAll closes every connection: sipgo's reader fails, drops them from
+// its pool, and the next request dials afresh.
+func (cs *conns) closeAll() {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	for f := range cs.set {
+		_ = f.Conn.Close()
+	}
 }
 
 // Read reads for sipgo; its first error (the server closed the
@@ -128,7 +161,7 @@ func (f *controlFilter) nextFrame() error {
 // WrapConn), and without it the server's first ping breaks the stream;
 // the price is that our Via says WS over the TLS connection, which
 // Kamailio accepts (it goes by the connection's protocol).
-func wsTransport(u *url.URL, onDrop func()) *sip.TransportWS {
+func wsTransport(u *url.URL, live *conns, onDrop func()) *sip.TransportWS {
 	return &sip.TransportWS{
 		DialURI: func(string) string { return u.String() },
 		DialerCreate: func(laddr net.Addr) ws.Dialer {
@@ -139,7 +172,15 @@ func wsTransport(u *url.URL, onDrop func()) *sip.TransportWS {
 					return d.DialContext(ctx, network, addr)
 				},
 				TLSConfig: wsTLSConfig,
-				WrapConn:  func(c net.Conn) net.Conn { return newControlFilter(c, onDrop) },
+				WrapConn: func(c net.Conn) net.Conn {
+					var f *controlFilter
+					f = newControlFilter(c, func() {
+						live.remove(f)
+						onDrop()
+					})
+					live.add(f)
+					return f
+				},
 			}
 		},
 	}
