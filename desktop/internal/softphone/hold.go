@@ -156,7 +156,12 @@ func (c *Call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	defer c.sig.Unlock()
 	if err := c.established(); err != nil {
-		respondError(req, tx, sip.StatusRequestTerminated, "Request Terminated", err.Error())
+		// Before our answer (RFC 3261 §14.2: 500 with Retry-After), or
+		// after the end.
+		res := sip.NewResponseFromRequest(req, sip.StatusInternalServerError, "Server Internal Error", nil)
+		res.AppendHeader(sip.NewHeader("Retry-After", "1"))
+		res.AppendHeader(sip.NewHeader("Warning", "399 agentdesk \"the call is not established\""))
+		_ = tx.Respond(res)
 		return
 	}
 	if err := checkOffer(req); err != nil {

@@ -35,11 +35,16 @@ func statsInterceptors() (*interceptor.Registry, error) {
 }
 
 // Stats reads the call's quality from pion's statistics; zero before the
-// call has media.
+// call has media and once it has ended (its peer connection is closed).
 func (c *Call) Stats() Stats {
 	c.mu.Lock()
 	m := c.media
 	c.mu.Unlock()
+	select {
+	case <-c.ended:
+		return Stats{}
+	default:
+	}
 	if m == nil {
 		return Stats{}
 	}
