@@ -39,15 +39,16 @@ type Call struct {
 	sig sync.Mutex
 	// What the re-INVITEs are made of (under mu): our last SDP with our
 	// DTLS role in it, its o= version, the peer's ICE user fragment.
-	localSDP    string
-	role        string
-	version     uint64
-	remoteUfrag string
-	heldLocal   bool // we put the call on hold
-	heldRemote  bool // the peer did
-	muted       atomic.Bool
-	transfer    chan int // NOTIFY sipfrag status codes while our REFER runs
-	transferred bool     // the transfer target answered: the call ends "transferred"
+	localSDP      string
+	role          string
+	version       uint64
+	remoteUfrag   string
+	heldLocal     bool // we put the call on hold
+	heldRemote    bool // the peer did
+	muted         atomic.Bool
+	iceRestarting atomic.Bool // watchICE's restart under way
+	transfer      chan int    // NOTIFY sipfrag status codes while our REFER runs
+	transferred   bool        // the transfer target answered: the call ends "transferred"
 
 	ended   chan struct{}
 	endOnce sync.Once
@@ -188,6 +189,7 @@ func (p *Phone) Dial(ctx context.Context, to string) (*Call, error) {
 		c.finish(err.Error())
 		return c, err
 	}
+	c.watchICE(m)
 	c.mu.Lock()
 	c.answered = true
 	c.answeredAt = time.Now()
@@ -290,6 +292,7 @@ func (c *Call) Answer(ctx context.Context) error {
 		c.finish(err.Error())
 		return err
 	}
+	c.watchICE(m)
 	p.emit(Event{State: StateInCall, Call: c})
 	return nil
 }

@@ -5,6 +5,7 @@ package softphone
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -365,17 +366,17 @@ func labICERestart(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(*
 	t.Run("ICE restart", func(t *testing.T) {
 		tc := dialTone(ctx, t, lab, cfg(nil))
 		time.Sleep(500 * time.Millisecond)
-		before, portBefore := attr(tc.call.localSDP, "ice-ufrag"), mPort(tc.call.localSDP)
+		before, portBefore := attr(localSDP(tc.call), "ice-ufrag"), mPort(localSDP(tc.call))
 		t0 := time.Now()
 		if err := tc.call.RestartICE(ctx); err != nil {
 			t.Fatal(err)
 		}
 		took := time.Since(t0)
-		after := attr(tc.call.localSDP, "ice-ufrag")
+		after := attr(localSDP(tc.call), "ice-ufrag")
 		if after == before || after == "" {
 			t.Errorf("ice-ufrag %q before, %q after the restart", before, after)
 		}
-		t.Logf("ice-ufrag %s -> %s, our m= port %s -> %s", before, after, portBefore, mPort(tc.call.localSDP))
+		t.Logf("ice-ufrag %s -> %s, our m= port %s -> %s", before, after, portBefore, mPort(localSDP(tc.call)))
 		time.Sleep(500 * time.Millisecond)
 		q0, err := rtpenginePackets(ctx, lab, tc.call.ID)
 		if err != nil {
@@ -407,6 +408,75 @@ func labICERestart(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(*
 		_ = tc.call.Hangup(ctx)
 		_ = tc.p.Close()
 	})
+}
+
+// labNetworkChange: our media sockets go dead mid-call (iptables drops
+// their packets, as when the network changes); pion reports the path
+// disconnected, the call restarts ICE by itself on new sockets, and tone's
+// 440 Hz reaches us again.
+func labNetworkChange(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(*events) Config) {
+	t.Run("network change mid-call", func(t *testing.T) {
+		if _, err := exec.LookPath("iptables"); err != nil {
+			t.Skip("no iptables")
+		}
+		tc := dialTone(ctx, t, lab, cfg(nil))
+		time.Sleep(300 * time.Millisecond)
+		var rules [][]string
+		for _, port := range candidatePorts(localSDP(tc.call)) {
+			rules = append(rules, []string{"OUTPUT", "-p", "udp", "--sport", port, "-j", "DROP"},
+				[]string{"INPUT", "-p", "udp", "--dport", port, "-j", "DROP"})
+		}
+		for _, r := range rules {
+			if out, err := exec.Command("iptables", append([]string{"-I"}, r...)...).CombinedOutput(); err != nil {
+				t.Fatalf("iptables: %v %s", err, out)
+			}
+		}
+		defer func() {
+			for _, r := range rules {
+				_ = exec.Command("iptables", append([]string{"-D"}, r...)...).Run()
+			}
+		}()
+		cut := time.Now()
+		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		restored, next := tc.ev.wait(wctx, t, 0, StateInCall) // the call's own
+		for restored.Reason == "" {
+			restored, next = tc.ev.wait(wctx, t, next, StateInCall)
+		}
+		took := time.Since(cut)
+		time.Sleep(300 * time.Millisecond)
+		from := time.Now()
+		time.Sleep(time.Second)
+		in, rate := tc.sink.window(from, time.Now())
+		r, n := ratio(in, rate, 440)
+		t.Logf("sockets cut: %s after %v; then 440 Hz in %.0f%% of %d frames", restored.Reason, took.Round(time.Millisecond), 100*r, n)
+		if r < minRatio || n < 45 {
+			t.Error("audio did not come back after the automatic ICE restart")
+		}
+		_ = tc.call.Hangup(ctx)
+		_ = tc.p.Close()
+	})
+}
+
+// localSDP is the call's last SDP of ours.
+func localSDP(c *Call) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.localSDP
+}
+
+// candidatePorts lists the ports of our ICE candidates.
+func candidatePorts(sdp string) []string {
+	seen := map[string]bool{}
+	var ports []string
+	for _, l := range strings.Split(sdp, "\n") {
+		f := strings.Fields(strings.TrimSpace(l))
+		if len(f) >= 6 && strings.HasPrefix(f[0], "a=candidate:") && !seen[f[5]] {
+			seen[f[5]] = true
+			ports = append(ports, f[5])
+		}
+	}
+	return ports
 }
 
 // labTransfer: we call tone and transfer it blind to echo (echo answers

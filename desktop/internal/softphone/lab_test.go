@@ -339,6 +339,7 @@ func TestInLab(t *testing.T) {
 
 	labCallControl(ctx, t, lab, cfg)
 	labICERestart(ctx, t, lab, cfg)
+	labNetworkChange(ctx, t, lab, cfg)
 	labTransfer(ctx, t, lab, cfg)
 	labBadInput(ctx, t, lab, cfg, subs)
 	labReconnect(ctx, t, lab, cfg)
