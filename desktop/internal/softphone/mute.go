@@ -29,6 +29,11 @@ func (c *Call) SetMuted(muted bool) {
 	if c.muted.Swap(muted) == muted {
 		return
 	}
+	select {
+	case <-c.ended:
+		return // nothing to tell about a call that is over
+	default:
+	}
 	reason := "unmuted"
 	if muted {
 		reason = "muted"
