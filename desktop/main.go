@@ -66,6 +66,11 @@ func main() {
 		os.Exit(1)
 	}
 
+	if handOver(singleInstanceID) {
+		log.Info("already running: brought that window forward")
+		return
+	}
+
 	resolver := config.New(*server)
 	host, _ := os.Hostname()
 	app := &App{rt: wailsRuntime{}}
