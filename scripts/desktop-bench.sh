@@ -117,7 +117,7 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "meets" : "misses"
 	echo
 	echo "## Memory on the Tasks page"
 	echo
-	echo "Signed in as the demo agent against the local stack by keyboard (email, password, station Dial Number, team), 3 s after the Tasks page. WebKitGTK runs the page in separate processes: RSS counts shared libraries in each, PSS splits them, so the PSS sum is the footprint of the whole app."
+	echo "Signed in as the demo agent against the local stack by keyboard (email, password, station Dial Number, team), 3 s after the Tasks page. WebKitGTK runs the page in separate processes: RSS counts shared libraries in each, PSS splits each shared page between the processes that map it."
 	echo
 	echo "| process | RSS (MB) | PSS (MB) |"
 	echo "|---|---|---|"
@@ -125,7 +125,7 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "meets" : "misses"
 	echo "| **total** | $((rss_total / 1024)) | **$((pss_total / 1024))** |"
 	echo
 	echo
-	echo "PSS depends on the rest of the machine: a library page used by another program counts for a share only (here $others other WebKit web processes were running). The footprint of the whole app with what its processes share counted once, whoever else maps it (scripts/lib/tree-memory.py), is the figure for a desktop where nothing else runs WebKit: ${footprint} MB."
+	echo "The PSS sum depends on the rest of the machine: a library page also used by another program counts for a share only (here $others other WebKit web processes were running). The footprint of the whole app with what its processes share counted once, whoever else maps it (scripts/lib/tree-memory.py), is the figure for a desktop where nothing else runs WebKit: ${footprint} MB."
 	echo
 	echo "Target ≤ 200 MB: the app process alone ($main_rss MB RSS) $(verdict "$main_rss" 200) it; the whole app, PSS sum $((pss_total / 1024)) MB, $(verdict "$((pss_total / 1024))" 200) it; its footprint with shared pages counted once, ${footprint} MB, $(verdict "$footprint" 200) it."
 } >"$OUT"
