@@ -46,8 +46,11 @@ env -u AGENTDESK_SERVER HOME="$work/home" XDG_CONFIG_HOME="$work/config" \
 	"$BIN" >"$work/app.log" 2>&1 &
 app=$!
 pids=("$app" "${pids[@]}")
-# Watch the screen from the launch on (scripts/lib/first-paint.py).
-"$ROOT/scripts/lib/first-paint.py" "$start" "$DEADLINE" >"$work/paint" 2>&1 &
+# Watch the screen from the launch on (scripts/lib/first-paint.py), for the
+# focus ring's colour (--focus in the frontend's stylesheet).
+focus="$(sed -n 's/^ *--focus: *#\([0-9a-fA-F]\{6\}\);.*/\1/p' "$ROOT/desktop/frontend/src/app.css")"
+[ -n "$focus" ] || fail "no --focus colour (#rrggbb) in desktop/frontend/src/app.css"
+"$ROOT/scripts/lib/first-paint.py" "$start" "$DEADLINE" "$focus" >"$work/paint" 2>&1 &
 probe=$!
 pids+=("$probe")
 

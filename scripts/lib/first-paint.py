@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Watches the X screen ($DISPLAY) until the app's first screen is up.
 
-  first-paint.py START DEADLINE
+  first-paint.py START DEADLINE RRGGBB
 
 START is the launch time (seconds since the epoch, as `date +%s.%N`).
 Prints "painted <s>" when the screen first holds more than 16 colours
 (a blank webview is one or two), then "interactive <s>" when the focus
-ring of a focused field shows (the frontend's --focus colour, #f0a000,
-on at least MIN_RING pixels): the sign-in step is painted and takes
-typing. Exits 1 if that has not happened DEADLINE seconds after START.
+ring of a focused field shows (RRGGBB: the frontend's --focus colour, on
+at least MIN_RING pixels): the sign-in step is painted and takes typing.
+Exits 1 if that has not happened DEADLINE seconds after START.
 
 It reads the root window with XGetImage through ctypes: about 20 ms a
 look, against ~250 ms for ImageMagick's import + convert, which made the
@@ -19,7 +19,6 @@ import ctypes.util
 import sys
 import time
 
-RING = b"\x00\xa0\xf0"  # #f0a000 as the bytes of a 32-bit BGRX pixel
 MIN_RING = 200
 ZPIXMAP = 2
 
@@ -34,6 +33,7 @@ class XImage(ctypes.Structure):
 
 def main():
     start, deadline = float(sys.argv[1]), float(sys.argv[2])
+    ring = bytes.fromhex(sys.argv[3].lstrip("#"))[::-1]  # as a 32-bit BGRX pixel stores it
     x = ctypes.CDLL(ctypes.util.find_library("X11"))
     x.XOpenDisplay.restype = ctypes.c_void_p
     x.XDefaultRootWindow.restype = ctypes.c_ulong
@@ -58,7 +58,7 @@ def main():
         if painted is None and len(set(memoryview(buf).cast("I"))) > 16:
             painted = now
             print("painted %.3f" % now, flush=True)
-        if painted is not None and buf.count(RING) >= MIN_RING:
+        if painted is not None and buf.count(ring) >= MIN_RING:
             print("interactive %.3f" % now, flush=True)
             return
         if now > deadline:
