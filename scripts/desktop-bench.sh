@@ -90,12 +90,13 @@ memory="$(scripts/lib/tree-memory.py $procs)"
 rows=""
 rss_total=0; pss_total=0
 while read -r p name r q; do
-	[ "$p" = footprint ] && continue
+	case "$p" in footprint | part) continue ;; esac
 	[ "$p" = "$app" ] && name="agentdesk"
 	rss_total=$((rss_total + r)); pss_total=$((pss_total + q))
 	rows+="| $name | $((r / 1024)) | $((q / 1024)) |"$'\n'
 done <<<"$memory"
 footprint=$(( $(sed -n 's/^footprint //p' <<<"$memory") / 1024 ))
+parts="$(awk '$1=="part" {printf "| %s | %d |\n", $3, $2/1024}' <<<"$memory")"
 others="$(pgrep -c WebKitWebProces)"; others=$((others - 1))
 main_rss=$(( $(mem "$app" Rss) / 1024 ))
 say "Tasks page: app RSS ${main_rss} MB, app + WebKit PSS $((pss_total / 1024)) MB, footprint ${footprint} MB ($others other WebKit pages on the machine)"
@@ -126,6 +127,12 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "meets" : "misses"
 	echo
 	echo
 	echo "The PSS sum depends on the rest of the machine: a library page also used by another program counts for a share only (here $others other WebKit web processes were running). The footprint of the whole app with what its processes share counted once, whoever else maps it (scripts/lib/tree-memory.py), is the figure for a desktop where nothing else runs WebKit: ${footprint} MB."
+	echo
+	echo "Its largest parts (private pages, and shared ones counted once), MB:"
+	echo
+	echo "| part | MB |"
+	echo "|---|---|"
+	printf '%s\n' "$parts"
 	echo
 	echo "Target ≤ 200 MB: the app process alone ($main_rss MB RSS) $(verdict "$main_rss" 200) it; the whole app, PSS sum $((pss_total / 1024)) MB, $(verdict "$((pss_total / 1024))" 200) it; its footprint with shared pages counted once, ${footprint} MB, $(verdict "$footprint" 200) it."
 } >"$OUT"

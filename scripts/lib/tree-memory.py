@@ -10,7 +10,10 @@ share counted once: each one's private pages, plus, for each shared mapping
 the most any of them has resident. Unlike the sum of PSS, it does not
 depend on which other programs on the machine happen to map the same
 libraries (PSS splits a page between all its users, theirs included).
+Then "part <kb> <name>" for the eight largest parts of that footprint by
+file (a library, the executable) or kind of anonymous memory.
 """
+import collections
 import sys
 
 
@@ -31,22 +34,34 @@ def mappings(pid):
         yield key, fields
 
 
+def part(path):
+    if not path or path.startswith("["):
+        return path or "[anon]"
+    return path.rsplit("/", 1)[-1]
+
+
 def main():
-    private, shared = 0, {}
+    private, shared, parts = 0, {}, collections.Counter()
     for pid in sys.argv[1:]:
         rss = pss = 0
         for key, f in mappings(pid):
             rss += f.get("Rss", 0)
             pss += f.get("Pss", 0)
-            private += f.get("Private_Clean", 0) + f.get("Private_Dirty", 0)
+            own = f.get("Private_Clean", 0) + f.get("Private_Dirty", 0)
             s = f.get("Shared_Clean", 0) + f.get("Shared_Dirty", 0)
             if s and key[0]:  # file-backed or named shared memory
                 shared[key] = max(shared.get(key, 0), s)
-            elif s:  # anonymous shared: no name to match it by, count it
-                private += s
+            else:  # anonymous shared: no name to match it by, count it
+                own += s
+            private += own
+            parts[part(key[0])] += own
         with open(f"/proc/{pid}/comm") as c:
             print(pid, c.read().strip(), rss, pss)
+    for key, kb in shared.items():
+        parts[part(key[0])] += kb
     print("footprint", private + sum(shared.values()))
+    for name, kb in parts.most_common(8):
+        print("part", kb, name)
 
 
 main()
