@@ -135,7 +135,7 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "meets" : "misses"
 	printf '%s\n' "$parts"
 	echo
 	if grep -q 'libLLVM' <<<"$parts"; then
-		echo "libLLVM and swrast_dri are Mesa's software GL: WebKitGTK sets up an EGL display in the app process (when it creates its web context) and in the web process even though the app asks it to paint without GPU compositing (GPU policy Never), and Mesa's driver relocates LLVM in each process. Nothing the app sets avoids it short of breaking GL for WebKit altogether."
+		echo "libLLVM and swrast_dri are Mesa's software GL: WebKitGTK sets up an EGL display in the app process (when it creates its web context) and in the web process even though the app asks it to paint without GPU compositing (GPU policy Never), and Mesa's driver relocates LLVM in each process. None of the WebKit switches tried (WEBKIT_DISABLE_DMABUF_RENDERER, WEBKIT_DISABLE_COMPOSITING_MODE, WEBKIT_SKIA_ENABLE_CPU_RENDERING) avoids it, and hiding Mesa from EGL leaves the page blank."
 		echo
 	fi
 	echo "Target ≤ 200 MB: the app process alone ($main_rss MB RSS) $(verdict "$main_rss" 200) it; the whole app, PSS sum $((pss_total / 1024)) MB, $(verdict "$((pss_total / 1024))" 200) it; its footprint with shared pages counted once, ${footprint} MB, $(verdict "$footprint" 200) it."
