@@ -41,7 +41,8 @@ type Lab struct {
 	// VOICE_LAB_WAV_DIR, ...
 	Env map[string]string
 
-	env []string
+	env  []string
+	lock *os.File // the machine's lab lock, held until Stop
 }
 
 // Start brings the lab up (scripts/voice-lab.sh up) and reads its settings.
@@ -54,7 +55,11 @@ func Start(ctx context.Context, opt Options) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Lab{Script: script, env: os.Environ()}
+	lock, err := acquireLock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l := &Lab{Script: script, env: os.Environ(), lock: lock}
 	set := func(k, v string) {
 		if v != "" {
 			l.env = append(l.env, k+"="+v)
@@ -65,11 +70,13 @@ func Start(ctx context.Context, opt Options) (*Lab, error) {
 	set("VOICE_LAB_DOMAIN", opt.Domain)
 	set("AGENTDESK_DEMO_SIP_PASSWORD", opt.DemoSIPPassword)
 	if _, err := l.run(ctx, "up"); err != nil {
+		l.unlock()
 		return nil, err
 	}
 	out, err := l.run(ctx, "env")
 	if err != nil {
 		_, _ = l.run(context.Background(), "down")
+		l.unlock()
 		return nil, err
 	}
 	l.Env = parseEnv(out)
@@ -80,7 +87,15 @@ func Start(ctx context.Context, opt Options) (*Lab, error) {
 // Stop tears the lab down (scripts/voice-lab.sh down).
 func (l *Lab) Stop(ctx context.Context) error {
 	_, err := l.run(ctx, "down")
+	l.unlock()
 	return err
+}
+
+func (l *Lab) unlock() {
+	if l.lock != nil {
+		_ = l.lock.Close() // closing the descriptor releases the flock
+		l.lock = nil
+	}
 }
 
 // RestartKamailio restarts Kamailio (scripts/voice-lab.sh

@@ -359,22 +359,6 @@ func labCallControl(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(
 		}
 		_ = tc.call.Hangup(ctx)
 		_ = tc.p.Close()
-
-		// With Opus (no telephone-event at 48 kHz from baresip) SendDTMF
-		// falls back to SIP INFO by itself.
-		tc = dialTone(ctx, t, lab, cfg(nil))
-		if got := tc.call.Stats().Codec; got != "opus" {
-			t.Fatalf("codec %q, want opus", got)
-		}
-		tc.from = len(tc.agent.Events())
-		if err := tc.call.SendDTMF(ctx, "3#"); err != nil {
-			t.Fatal(err)
-		}
-		if got := dtmfReceived(ctx, t, tc, 2); got != "3#" {
-			t.Errorf("tone received DTMF %q on an Opus call, want 3#", got)
-		}
-		_ = tc.call.Hangup(ctx)
-		_ = tc.p.Close()
 	})
 }
 
