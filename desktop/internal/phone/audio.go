@@ -1,0 +1,247 @@
+package phone
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/agentdesk/agentdesk/desktop/internal/softphone"
+	"github.com/agentdesk/agentdesk/desktop/internal/view"
+)
+
+// Audio is where calls get their sound: the machine's devices
+// (desktop/internal/audiodev) or TestAudio. Device IDs "" mean the
+// system default.
+type Audio interface {
+	Microphones() ([]view.AudioDevice, error)
+	Speakers() ([]view.AudioDevice, error)
+	Source(microphone string) softphone.AudioSource
+	Sink(speaker string) softphone.AudioSink
+	// Ring loops a ringtone on the device until stop().
+	Ring(device string) (stop func(), err error)
+}
+
+// EnvAudio selects a test or diagnostic audio backend instead of the
+// machine's devices:
+//
+//	AGENTDESK_AUDIO=null       silence out, what comes in is dropped
+//	AGENTDESK_AUDIO=tone:1000  a 1000 Hz tone out (the lab's recordings
+//	                           show it reached the other party)
+//
+// and AGENTDESK_AUDIO_RECORD=DIR writes what each call received to
+// DIR/call-<n>.wav when the call ends (16-bit mono).
+const (
+	EnvAudio       = "AGENTDESK_AUDIO"
+	EnvAudioRecord = "AGENTDESK_AUDIO_RECORD"
+)
+
+// TestAudio is the null or tone backend of EnvAudio: one pseudo device
+// each way, no sound card needed.
+type TestAudio struct {
+	ToneHz    float64 // 0: silence
+	RecordDir string  // "": discard what is received
+	rings     atomic.Int32
+	calls     atomic.Int32
+}
+
+// ParseTestAudio reads EnvAudio's value; ok is false when it names no
+// test backend (use the devices then).
+func ParseTestAudio(value, recordDir string) (a *TestAudio, ok bool, err error) {
+	switch {
+	case value == "":
+		return nil, false, nil
+	case value == "null":
+		return &TestAudio{RecordDir: recordDir}, true, nil
+	case strings.HasPrefix(value, "tone:"):
+		hz, err := strconv.ParseFloat(strings.TrimPrefix(value, "tone:"), 64)
+		if err != nil || hz <= 0 || hz > 20000 {
+			return nil, false, fmt.Errorf("%s=%q: want null or tone:<Hz>", EnvAudio, value)
+		}
+		return &TestAudio{ToneHz: hz, RecordDir: recordDir}, true, nil
+	}
+	return nil, false, fmt.Errorf("%s=%q: want null or tone:<Hz>", EnvAudio, value)
+}
+
+const testDeviceID = "test"
+
+func (a *TestAudio) devices(name string) []view.AudioDevice {
+	return []view.AudioDevice{{ID: testDeviceID, Name: name, Default: true}}
+}
+
+// Microphones is the one test source.
+func (a *TestAudio) Microphones() ([]view.AudioDevice, error) {
+	if a.ToneHz > 0 {
+		return a.devices(fmt.Sprintf("Test tone %g Hz", a.ToneHz)), nil
+	}
+	return a.devices("Silence (test)"), nil
+}
+
+// Speakers is the one test sink.
+func (a *TestAudio) Speakers() ([]view.AudioDevice, error) {
+	if a.RecordDir != "" {
+		return a.devices("Recorder (test)"), nil
+	}
+	return a.devices("Null (test)"), nil
+}
+
+// Source is the tone or silence.
+func (a *TestAudio) Source(string) softphone.AudioSource {
+	if a.ToneHz > 0 {
+		return &softphone.ToneSource{Freq: a.ToneHz}
+	}
+	return softphone.SilenceSource{}
+}
+
+// Sink records to RecordDir, or drops.
+func (a *TestAudio) Sink(string) softphone.AudioSink {
+	if a.RecordDir == "" {
+		return nullSink{}
+	}
+	n := a.calls.Add(1)
+	return &fileRecorder{path: filepath.Join(a.RecordDir, fmt.Sprintf("call-%d.wav", n))}
+}
+
+// Ring counts the rings (nothing to hear).
+func (a *TestAudio) Ring(string) (func(), error) {
+	a.rings.Add(1)
+	return func() {}, nil
+}
+
+// Rings is how many times Ring was called.
+func (a *TestAudio) Rings() int { return int(a.rings.Load()) }
+
+type nullSink struct{}
+
+func (nullSink) Start(int) error     { return nil }
+func (nullSink) Write([]int16) error { return nil }
+func (nullSink) Close() error        { return nil }
+
+// fileRecorder is a Recorder written to a WAV file when closed.
+type fileRecorder struct {
+	softphone.Recorder
+	path string
+	once sync.Once
+}
+
+func (r *fileRecorder) Close() error {
+	var err error
+	r.once.Do(func() {
+		if err = os.MkdirAll(filepath.Dir(r.path), 0o755); err != nil {
+			return
+		}
+		tmp := r.path + ".tmp"
+		if err = os.WriteFile(tmp, r.WAV(), 0o644); err == nil {
+			err = os.Rename(tmp, r.path)
+		}
+	})
+	return err
+}
+
+// ---- the chosen devices (devices.json) --------------------------------------
+
+// DevicesFile is the chosen devices' file in the app's config directory.
+const DevicesFile = "devices.json"
+
+// choiceFile is devices.json: device IDs, "" = the system default.
+type choiceFile struct {
+	Microphone string
+	Speaker    string
+	Ringtone   string
+}
+
+func loadChoice(path string) (view.AudioChoice, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return view.AudioChoice{}, nil
+	}
+	if err != nil {
+		return view.AudioChoice{}, err
+	}
+	var c choiceFile
+	if err := json.Unmarshal(b, &c); err != nil {
+		return view.AudioChoice{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return view.AudioChoice(c), nil
+}
+
+func saveChoice(path string, c view.AudioChoice) error {
+	b, err := json.MarshalIndent(choiceFile(c), "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), DevicesFile+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// ---- listing and choosing --------------------------------------------------
+
+// devicesLocked lists the devices with the choice.
+func (s *Station) devicesLocked() view.AudioDevices {
+	d := view.AudioDevices{Choice: s.choice, Microphones: []view.AudioDevice{}, Speakers: []view.AudioDevice{}}
+	if mics, err := s.cfg.Audio.Microphones(); err == nil {
+		d.Microphones = mics
+	} else {
+		s.log.Warn("phone: list microphones", "err", err)
+	}
+	if spk, err := s.cfg.Audio.Speakers(); err == nil {
+		d.Speakers = spk
+	} else {
+		s.log.Warn("phone: list speakers", "err", err)
+	}
+	return d
+}
+
+// RefreshDevices lists the devices again (one was plugged in).
+func (s *Station) RefreshDevices() {
+	s.mu.Lock()
+	if s.view != nil {
+		s.view.Devices = s.devicesLocked()
+		s.changedLocked()
+	}
+	s.mu.Unlock()
+	s.notify()
+}
+
+// SetDevices chooses the microphone, speaker and ringtone device (IDs,
+// "" = the system default) and keeps the choice. The next call uses them.
+func (s *Station) SetDevices(c view.AudioChoice) {
+	s.mu.Lock()
+	s.choice = c
+	var err error
+	if s.cfg.ChoicePath != "" {
+		err = saveChoice(s.cfg.ChoicePath, c)
+	}
+	if s.view != nil {
+		s.view.Devices.Choice = c
+		if err != nil {
+			s.failLocked("devices", err)
+		}
+		s.changedLocked()
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.log.Warn("phone: save the audio device choice", "err", err)
+	}
+	s.notify()
+}
