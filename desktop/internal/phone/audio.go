@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/agentdesk/agentdesk/desktop/internal/softphone"
 	"github.com/agentdesk/agentdesk/desktop/internal/view"
@@ -123,11 +124,36 @@ func (nullSink) Start(int) error     { return nil }
 func (nullSink) Write([]int16) error { return nil }
 func (nullSink) Close() error        { return nil }
 
-// fileRecorder is a Recorder written to a WAV file when closed.
+// fileRecorder is a Recorder written to a WAV file when closed. It
+// keeps to the wall clock: when no audio came for a while (a hold), it
+// records that much silence, so the gap shows in the file.
 type fileRecorder struct {
 	softphone.Recorder
 	path string
 	once sync.Once
+
+	rate    int
+	start   time.Time
+	written int // samples, silence included
+}
+
+func (r *fileRecorder) Start(sampleRate int) error {
+	r.rate, r.start = sampleRate, time.Now()
+	return r.Recorder.Start(sampleRate)
+}
+
+func (r *fileRecorder) Write(pcm []int16) error {
+	if r.rate > 0 {
+		due := int(time.Since(r.start).Seconds()*float64(r.rate)) - len(pcm)
+		if gap := due - r.written; gap > r.rate/10 { // more than 100 ms missing
+			if err := r.Recorder.Write(make([]int16, gap)); err != nil {
+				return err
+			}
+			r.written += gap
+		}
+	}
+	r.written += len(pcm)
+	return r.Recorder.Write(pcm)
 }
 
 func (r *fileRecorder) Close() error {
