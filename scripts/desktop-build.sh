@@ -53,7 +53,16 @@ go tool wails build -s -skipbindings -clean -tags webkit2_41 -trimpath -ldflags 
 test -x build/bin/agentdesk || { echo "desktop-build: build/bin/agentdesk is missing" >&2; exit 1; }
 
 if [ "${1:-}" = windows ]; then
-	say "wails build (windows/amd64, NSIS installer) $VERSION"
-	go tool wails build -s -skipbindings -tags webkit2_41 -trimpath -ldflags "$LDFLAGS" -platform windows/amd64 -nsis -o agentdesk.exe >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+	# The audio devices (malgo, miniaudio) are C: the Windows binary is
+	# cross-compiled with cgo through MinGW (Debian gcc-mingw-w64-x86-64).
+	# Wails passes this environment on to its go build for windows. It must
+	# not reach the build of the wails tool itself (a Linux program), so
+	# the tool runs from the binary `go tool` built above.
+	WIN_CC="${WIN_CC:-x86_64-w64-mingw32-gcc}"
+	command -v "$WIN_CC" >/dev/null || { echo "desktop-build: $WIN_CC is missing (apt-get install gcc-mingw-w64-x86-64)" >&2; exit 1; }
+	wails_bin="$(go tool -n wails)"
+	[ -x "$wails_bin" ] || { echo "desktop-build: no wails binary at $wails_bin" >&2; exit 1; }
+	say "wails build (windows/amd64, cgo with $WIN_CC, NSIS installer) $VERSION"
+	CGO_ENABLED=1 CC="$WIN_CC" "$wails_bin" build -s -skipbindings -tags webkit2_41 -trimpath -ldflags "$LDFLAGS" -platform windows/amd64 -nsis -o agentdesk.exe >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 fi
 say "ok: $(ls build/bin | tr '\n' ' ')"

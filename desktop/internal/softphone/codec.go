@@ -2,14 +2,16 @@ package softphone
 
 import (
 	"fmt"
+	"strings"
+	"sync"
 
 	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
 )
 
 // Codec turns 20 ms frames of mono 16-bit PCM at the codec's sample rate
-// into RTP payloads and back. PCMU is built in; Opus (libopus via cgo)
-// implements the same interface later, with its own Fmtp and a 48 kHz
-// SampleRate, and Decode(nil) is where packet-loss concealment goes.
+// into RTP payloads and back. PCMU (our own G.711 μ-law) and Opus (libopus
+// via cgo, not on Windows: see codecs_*.go) implement it.
 type Codec interface {
 	// RTP description for the media engine and the SDP.
 	MimeType() string
@@ -23,6 +25,29 @@ type Codec interface {
 	Encode(pcm []int16) ([]byte, error)
 	// Decode one RTP payload into PCM.
 	Decode(payload []byte) ([]int16, error)
+}
+
+// perCall is a codec with state (encoder and decoder history): the value
+// in Config.Codecs is a template shared by every call, and each call's
+// media session works with a copy of its own.
+type perCall interface {
+	ForCall() (Codec, error)
+}
+
+// Concealer is a codec that rebuilds lost frames itself. Codecs without it
+// (PCMU) get the playout's generic concealment instead.
+type Concealer interface {
+	// DecodeFEC rebuilds the frame lost just before the packet whose
+	// payload is next, from the redundancy it carries.
+	DecodeFEC(next []byte) ([]int16, error)
+	// DecodeLost makes up one lost frame from the decoder's history.
+	DecodeLost() ([]int16, error)
+}
+
+// remoteFmtp is a codec that adapts its encoder to the peer's fmtp
+// (Opus: maxaveragebitrate).
+type remoteFmtp interface {
+	applyRemoteFmtp(line string)
 }
 
 // PCMU is G.711 μ-law, 8 kHz, payload type 0.
@@ -51,6 +76,12 @@ func (PCMU) Decode(payload []byte) ([]int16, error) {
 	return out, nil
 }
 
+// CodecName is the codec's short name for stats and logs: "opus", "PCMU".
+func CodecName(c Codec) string {
+	name, _ := strings.CutPrefix(c.MimeType(), "audio/")
+	return name
+}
+
 func capability(c Codec) webrtc.RTPCodecCapability {
 	return webrtc.RTPCodecCapability{MimeType: c.MimeType(), ClockRate: c.ClockRate(), Channels: c.Channels(), SDPFmtpLine: c.Fmtp()}
 }
@@ -63,4 +94,113 @@ func registerCodecs(m *webrtc.MediaEngine, codecs []Codec) error {
 		}
 	}
 	return nil
+}
+
+// forCall gives each codec of the configuration as one call uses it.
+func forCall(templates []Codec) ([]Codec, error) {
+	out := make([]Codec, len(templates))
+	for i, c := range templates {
+		out[i] = c
+		if t, ok := c.(perCall); ok {
+			var err error
+			if out[i], err = t.ForCall(); err != nil {
+				return nil, fmt.Errorf("softphone: codec %s: %w", c.MimeType(), err)
+			}
+		}
+	}
+	return out, nil
+}
+
+// matchCodec finds our codec for one the SDP negotiated (by name and
+// clock rate; payload types may differ).
+func matchCodec(codecs []Codec, p webrtc.RTPCodecCapability) (Codec, bool) {
+	for _, c := range codecs {
+		if strings.EqualFold(p.MimeType, c.MimeType()) && p.ClockRate == c.ClockRate() {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// codecTrack is our outgoing audio track. pion binds a track to a codec
+// when the descriptions are applied, and a TrackLocalStaticSample's codec
+// is fixed when it is made: an answer without it fails the whole
+// SetRemoteDescription. codecTrack holds one per codec we offer and binds
+// the first of ours in the negotiated list (the peer's order), so the
+// session then encodes with whatever the offer/answer settled on.
+type codecTrack struct {
+	codecs []Codec
+	tracks []*webrtc.TrackLocalStaticSample
+
+	mu    sync.Mutex
+	bound int // index in tracks; -1 until bound
+}
+
+func newCodecTrack(codecs []Codec) (*codecTrack, error) {
+	t := &codecTrack{codecs: codecs, bound: -1}
+	for _, c := range codecs {
+		s, err := webrtc.NewTrackLocalStaticSample(capability(c), "audio", "agentdesk")
+		if err != nil {
+			return nil, err
+		}
+		t.tracks = append(t.tracks, s)
+	}
+	return t, nil
+}
+
+func (t *codecTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, p := range ctx.CodecParameters() {
+		for i, c := range t.codecs {
+			if _, ok := matchCodec([]Codec{c}, p.RTPCodecCapability); !ok {
+				continue
+			}
+			params, err := t.tracks[i].Bind(ctx)
+			if err != nil {
+				return params, err
+			}
+			if r, ok := c.(remoteFmtp); ok {
+				r.applyRemoteFmtp(p.SDPFmtpLine)
+			}
+			t.bound = i
+			return params, nil
+		}
+	}
+	return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
+}
+
+func (t *codecTrack) Unbind(ctx webrtc.TrackLocalContext) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.bound < 0 {
+		return nil
+	}
+	return t.tracks[t.bound].Unbind(ctx)
+}
+
+func (t *codecTrack) ID() string                { return t.tracks[0].ID() }
+func (t *codecTrack) RID() string               { return t.tracks[0].RID() }
+func (t *codecTrack) StreamID() string          { return t.tracks[0].StreamID() }
+func (t *codecTrack) Kind() webrtc.RTPCodecType { return webrtc.RTPCodecTypeAudio }
+
+// codec is the one negotiated (nil before the descriptions are applied).
+func (t *codecTrack) codec() Codec {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.bound < 0 {
+		return nil
+	}
+	return t.codecs[t.bound]
+}
+
+// WriteSample sends one encoded frame with the negotiated codec's track.
+func (t *codecTrack) WriteSample(s media.Sample) error {
+	t.mu.Lock()
+	i := t.bound
+	t.mu.Unlock()
+	if i < 0 {
+		return nil // nothing negotiated yet: nowhere to send
+	}
+	return t.tracks[i].WriteSample(s)
 }

@@ -128,6 +128,7 @@ func TestInLab(t *testing.T) {
 		}
 		t.Logf("call setup time (INVITE sent -> first audio packet received): %v", setup.Round(time.Millisecond))
 		time.Sleep(listen)
+		checkCodec(t, call)
 		if err := call.Hangup(ctx); err != nil {
 			t.Error(err)
 		}
@@ -193,6 +194,7 @@ func TestInLab(t *testing.T) {
 		}
 		t.Logf("incoming: 200 OK sent -> first audio packet received: %v", setup.Round(time.Millisecond))
 		path := waitRecording(ctx, t, lab, "customer", len(before), listen)
+		checkCodec(t, ring.Call)
 		if _, err := customer.Command(ctx, "hangup", ""); err != nil {
 			t.Fatal(err)
 		}
@@ -347,6 +349,20 @@ func expect(t *testing.T, what string, samples []float64, rate int, want, not fl
 	}
 	if other.Ratio() > 0.05 {
 		t.Errorf("%s: %v Hz in %.1f%% of the frames", what, not, 100*other.Ratio())
+	}
+}
+
+// checkCodec: the call uses our preferred codec (baresip offers and
+// accepts Opus) and says how the playout went.
+func checkCodec(t *testing.T, c *Call) {
+	t.Helper()
+	c.mu.Lock()
+	m := c.media
+	c.mu.Unlock()
+	got, want := CodecName(m.sendCodec()), CodecName(defaultCodecs()[0])
+	t.Logf("codec %s; playout %+v", got, m.playoutStats())
+	if got != want {
+		t.Errorf("negotiated %s, want %s", got, want)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/ice/v4"
@@ -18,11 +19,13 @@ const frameDuration = 20 * time.Millisecond
 // mediaSession is one call's WebRTC peer connection toward rtpengine:
 // ICE, DTLS-SRTP, rtcp-mux, one audio track each way.
 type mediaSession struct {
-	pc    *webrtc.PeerConnection
-	track *webrtc.TrackLocalStaticSample
-	codec Codec
-	src   AudioSource
-	sink  AudioSink
+	pc     *webrtc.PeerConnection
+	track  *codecTrack
+	codec  Codec   // our first choice; sendCodec() is the negotiated one
+	codecs []Codec // this call's, with their own encoder and decoder state
+	src    AudioSource
+	sink   AudioSink
+	play   atomic.Pointer[playout] // set when the peer's track arrives
 
 	firstOnce sync.Once
 	firstRTP  chan struct{} // closed when the first packet arrives
@@ -35,7 +38,11 @@ type mediaSession struct {
 }
 
 func newMediaSession(cfg *Config, src AudioSource, sink AudioSink) (*mediaSession, error) {
-	codec := cfg.Codecs[0]
+	codecs, err := forCall(cfg.Codecs)
+	if err != nil {
+		return nil, err
+	}
+	codec := codecs[0]
 	me := &webrtc.MediaEngine{}
 	if err := registerCodecs(me, cfg.Codecs); err != nil {
 		return nil, err
@@ -49,8 +56,8 @@ func newMediaSession(cfg *Config, src AudioSource, sink AudioSink) (*mediaSessio
 	if err != nil {
 		return nil, fmt.Errorf("softphone: peer connection: %w", err)
 	}
-	m := &mediaSession{pc: pc, codec: codec, src: src, sink: sink, firstRTP: make(chan struct{}), stop: make(chan struct{})}
-	m.track, err = webrtc.NewTrackLocalStaticSample(capability(codec), "audio", "agentdesk")
+	m := &mediaSession{pc: pc, codec: codec, codecs: codecs, src: src, sink: sink, firstRTP: make(chan struct{}), stop: make(chan struct{})}
+	m.track, err = newCodecTrack(codecs)
 	if err != nil {
 		_ = pc.Close()
 		return nil, err
@@ -156,16 +163,19 @@ func addBundle(sdp string) string {
 	return sdp[:j+1] + "a=group:BUNDLE " + mid + eol + sdp[j+1:]
 }
 
-// start sends the source's audio every 20 ms until close.
+// start sends the source's audio every 20 ms with the negotiated codec,
+// and plays the peer's every 20 ms, until close.
 func (m *mediaSession) start() error {
-	rate := m.codec.SampleRate()
+	codec := m.sendCodec()
+	rate := codec.SampleRate()
 	if err := m.src.Start(rate); err != nil {
 		return err
 	}
 	if err := m.sink.Start(rate); err != nil {
 		return err
 	}
-	m.wg.Add(1)
+	m.wg.Add(2)
+	go m.playLoop()
 	go func() {
 		defer m.wg.Done()
 		frame := make([]int16, rate/50)
@@ -180,7 +190,7 @@ func (m *mediaSession) start() error {
 			if err := m.src.Read(frame); err != nil {
 				return
 			}
-			payload, err := m.codec.Encode(frame)
+			payload, err := codec.Encode(frame)
 			if err != nil {
 				continue
 			}
@@ -192,29 +202,31 @@ func (m *mediaSession) start() error {
 	return nil
 }
 
-// receive decodes the peer's packets into the sink (runs on pion's
-// goroutine for the track until the connection closes).
+// receive puts the peer's packets into a jitter buffer that the playout
+// (started by start) empties every 20 ms; a change of codec (payload
+// type) starts a new buffer and decoder. It runs on pion's goroutine for
+// the track until the connection closes.
 func (m *mediaSession) receive(tr *webrtc.TrackRemote) {
-	pt := m.codec.PayloadType()
+	var jb *jitterBuffer
+	var pt uint8
 	for {
 		pkt, _, err := tr.ReadRTP()
 		if err != nil {
 			return
 		}
 		m.firstOnce.Do(func() { m.firstAt = time.Now(); close(m.firstRTP) })
-		if pkt.PayloadType != pt || len(pkt.Payload) == 0 {
-			continue // telephone-event, comfort noise, ...
-		}
-		pcm, err := m.codec.Decode(pkt.Payload)
-		if err != nil {
+		if len(pkt.Payload) == 0 {
 			continue
 		}
-		select {
-		case <-m.stop:
-			return
-		default:
+		if jb == nil || pkt.PayloadType != pt {
+			codec, ok := matchCodec(m.codecs, tr.Codec().RTPCodecCapability) // tr.Codec() follows the packet's payload type
+			if !ok {
+				continue // telephone-event, comfort noise, ...
+			}
+			jb, pt = newJitterBuffer(codec.ClockRate()), pkt.PayloadType
+			m.play.Store(newPlayout(jb, codec, m.sink, m.sendCodec().SampleRate()))
 		}
-		_ = m.sink.Write(pcm)
+		jb.push(pkt.SequenceNumber, pkt.Timestamp, pkt.Payload, time.Now())
 	}
 }
 

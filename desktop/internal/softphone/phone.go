@@ -32,7 +32,7 @@ type Config struct {
 
 	ICEServers []webrtc.ICEServer
 	Expires    time.Duration // asked registration lifetime; 5 min when zero
-	Codecs     []Codec       // preferred first; PCMU when empty
+	Codecs     []Codec       // preferred first; defaultCodecs() when empty
 	// NewSource and NewSink give each call its audio; silence and a
 	// discarding Recorder when nil.
 	NewSource func() AudioSource
@@ -98,7 +98,7 @@ func New(cfg Config) (*Phone, error) {
 		cfg.Expires = 5 * time.Minute
 	}
 	if len(cfg.Codecs) == 0 {
-		cfg.Codecs = []Codec{PCMU{}}
+		cfg.Codecs = defaultCodecs()
 	}
 	if cfg.NewSource == nil {
 		cfg.NewSource = func() AudioSource { return SilenceSource{} }

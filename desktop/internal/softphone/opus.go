@@ -1,0 +1,142 @@
+//go:build cgo && !windows
+
+package softphone
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/pion/webrtc/v4"
+	"gopkg.in/hraban/opus.v2"
+)
+
+// Opus is libopus (cgo) at 48 kHz mono, 20 ms frames, payload type 111,
+// tuned for speech (VoIP application) with in-band forward error
+// correction: each packet also carries a coarse copy of the one before,
+// which the receiver decodes when that one is lost.
+//
+// The value in Config.Codecs is a template: each call gets its own
+// encoder and decoder from ForCall. A template's Encode and Decode fail.
+type Opus struct {
+	// Bitrate in bits/s; 32000 when zero, as browsers send speech
+	// (libopus alone would pick about 51 kbit/s for 48 kHz mono).
+	Bitrate int
+	// ExpectedLoss is the packet loss (percent) the encoder plans its
+	// redundancy for; 10 when zero.
+	ExpectedLoss int
+
+	enc *opus.Encoder
+	dec *opus.Decoder
+	out []byte  // encoder output
+	pcm []int16 // decoder output: up to 120 ms in one packet
+}
+
+const opusFrame = 960 // samples in 20 ms at 48 kHz
+
+var errOpusTemplate = errors.New("softphone: Opus template: use ForCall for a call's encoder and decoder")
+
+func (*Opus) MimeType() string   { return webrtc.MimeTypeOpus }
+func (*Opus) ClockRate() uint32  { return 48000 }
+func (*Opus) Channels() uint16   { return 2 } // RFC 7587: always 2 in the SDP, whatever is sent
+func (*Opus) PayloadType() uint8 { return 111 }
+func (*Opus) Fmtp() string       { return "minptime=10;useinbandfec=1" }
+func (*Opus) SampleRate() int    { return 48000 }
+
+// ForCall makes a fresh encoder and decoder with the template's settings.
+func (o *Opus) ForCall() (Codec, error) {
+	enc, err := opus.NewEncoder(48000, 1, opus.AppVoIP)
+	if err != nil {
+		return nil, fmt.Errorf("opus encoder: %w", err)
+	}
+	loss := o.ExpectedLoss
+	if loss == 0 {
+		loss = 10
+	}
+	if err := enc.SetInBandFEC(true); err != nil {
+		return nil, err
+	}
+	if err := enc.SetPacketLossPerc(loss); err != nil {
+		return nil, err
+	}
+	bitrate := o.Bitrate
+	if bitrate == 0 {
+		bitrate = 32000
+	}
+	if err := enc.SetBitrate(bitrate); err != nil {
+		return nil, err
+	}
+	dec, err := opus.NewDecoder(48000, 1)
+	if err != nil {
+		return nil, fmt.Errorf("opus decoder: %w", err)
+	}
+	return &Opus{Bitrate: bitrate, ExpectedLoss: loss, enc: enc, dec: dec, out: make([]byte, 1500), pcm: make([]int16, 6*opusFrame)}, nil
+}
+
+// Encode one 20 ms frame (960 samples). Called from the sending goroutine
+// only: the encoder is not shared.
+func (o *Opus) Encode(pcm []int16) ([]byte, error) {
+	if o.enc == nil {
+		return nil, errOpusTemplate
+	}
+	n, err := o.enc.Encode(pcm, o.out)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(nil), o.out[:n]...), nil // the track keeps the sample
+}
+
+// Decode one packet into 48 kHz mono (a stereo stream is mixed down by
+// libopus). Called from the playout goroutine only.
+func (o *Opus) Decode(payload []byte) ([]int16, error) {
+	if o.dec == nil {
+		return nil, errOpusTemplate
+	}
+	n, err := o.dec.Decode(payload, o.pcm)
+	if err != nil {
+		return nil, err
+	}
+	return append([]int16(nil), o.pcm[:n]...), nil // the sink may keep it
+}
+
+// DecodeFEC rebuilds the lost frame before next from next's in-band FEC
+// (libopus falls back to PLC when next carries none).
+func (o *Opus) DecodeFEC(next []byte) ([]int16, error) {
+	if o.dec == nil {
+		return nil, errOpusTemplate
+	}
+	pcm := make([]int16, opusFrame) // the capacity tells libopus how much was lost
+	if err := o.dec.DecodeFEC(next, pcm); err != nil {
+		return nil, err
+	}
+	return pcm, nil
+}
+
+// DecodeLost conceals one lost 20 ms frame (libopus PLC).
+func (o *Opus) DecodeLost() ([]int16, error) {
+	if o.dec == nil {
+		return nil, errOpusTemplate
+	}
+	pcm := make([]int16, opusFrame)
+	if err := o.dec.DecodePLC(pcm); err != nil {
+		return nil, err
+	}
+	return pcm, nil
+}
+
+// applyRemoteFmtp lowers the bitrate to the peer's maxaveragebitrate
+// (RFC 7587 §6.1), before the first frame is encoded.
+func (o *Opus) applyRemoteFmtp(line string) {
+	for _, p := range strings.Split(line, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if !strings.EqualFold(k, "maxaveragebitrate") {
+			continue
+		}
+		if limit, err := strconv.Atoi(v); err == nil && o.enc != nil && limit >= 6000 && limit < o.Bitrate {
+			if o.enc.SetBitrate(limit) == nil {
+				o.Bitrate = limit
+			}
+		}
+	}
+}

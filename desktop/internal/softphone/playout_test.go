@@ -1,0 +1,159 @@
+package softphone
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/agentdesk/agentdesk/infra/voice/tone"
+)
+
+// lossResult is the share of 20 ms frames carrying the tone after a run
+// through random packet loss.
+type lossResult struct {
+	Playout float64 // jitter buffer + playout with the codec's concealment
+	Plain   float64 // the same packets decoded as they come, silence for lost ones
+	Stats   PlayoutStats
+	Dropped int
+}
+
+// lossRun sends seconds of a tone (freq) through enc, drops packets at
+// random (probability loss, fixed seed), and plays the rest through a
+// jitter buffer and playout with dec; the plain result decodes the same
+// packets with a second decoder and puts silence where one is missing.
+// The sequence numbers cross the 16-bit wrap on the way.
+func lossRun(t testing.TB, enc, dec, plainDec Codec, freq, loss float64, seconds int, seed uint64) lossResult {
+	t.Helper()
+	rate := enc.SampleRate()
+	src := &ToneSource{Freq: freq}
+	_ = src.Start(rate)
+	var out, plain Recorder
+	_ = out.Start(rate)
+	_ = plain.Start(rate)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	jb := newJitterBuffer(enc.ClockRate())
+	p := newPlayout(jb, dec, &out, rate)
+	frame := make([]int16, rate/50)
+	t0 := time.Unix(1000, 0)
+	var r lossResult
+	n := seconds * 50
+	for i := range n {
+		_ = src.Read(frame)
+		payload, err := enc.Encode(frame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rng.Float64() < loss {
+			r.Dropped++
+			_ = plain.Write(make([]int16, len(frame)))
+		} else {
+			pcm, err := plainDec.Decode(payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = plain.Write(pcm)
+			seq := uint16(65000 + i)
+			jb.push(seq, uint32(i*len(frame)), payload, t0.Add(time.Duration(i)*frameDuration))
+		}
+		if err := p.tick(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ratio := func(rec *Recorder) float64 {
+		s, rate := rec.Samples()
+		return tone.Detector{SampleRate: rate, Freq: freq}.Detect(s).Ratio()
+	}
+	r.Playout, r.Plain, r.Stats = ratio(&out), ratio(&plain), p.stats()
+	return r
+}
+
+func TestPCMUPlayoutUnderLoss(t *testing.T) {
+	// 1 kHz fits 20 ms exactly (a repeated frame continues it seamlessly);
+	// 440 Hz does not.
+	for _, freq := range []float64{1000, 440} {
+		for _, loss := range []float64{0.10, 0.20} {
+			r := lossRun(t, PCMU{}, PCMU{}, PCMU{}, freq, loss, 10, 7)
+			t.Logf("PCMU, %v Hz, %.0f%% loss (%d of 500 dropped): tone in %.1f%% of frames with concealment, %.1f%% without; %+v",
+				freq, 100*loss, r.Dropped, 100*r.Playout, 100*r.Plain, r.Stats)
+			if r.Playout <= 0.8 || r.Playout < r.Plain {
+				t.Errorf("%v Hz, %.0f%% loss: %.1f%% with concealment, %.1f%% without", freq, 100*loss, 100*r.Playout, 100*r.Plain)
+			}
+			if r.Stats.Concealed < uint64(r.Dropped) || r.Stats.Lost == 0 || r.Stats.Late != 0 {
+				t.Errorf("stats %+v for %d dropped", r.Stats, r.Dropped)
+			}
+		}
+	}
+}
+
+func TestPCMUConcealmentFadesOut(t *testing.T) {
+	var rec Recorder
+	_ = rec.Start(8000)
+	jb := newJitterBuffer(8000)
+	p := newPlayout(jb, PCMU{}, &rec, 8000)
+	loud := make([]int16, 160)
+	for i := range loud {
+		loud[i] = 10000
+	}
+	payload, _ := PCMU{}.Encode(loud)
+	t0 := time.Unix(1000, 0)
+	jb.push(1, 0, payload, t0)
+	jb.push(2, 160, payload, t0.Add(frameDuration))
+	// 2 frames played, then the peer falls silent: 3 softer repeats, then
+	// silence, then nothing at all (paused).
+	for range 2 + maxUnderrun + 2 {
+		_ = p.tick()
+	}
+	s, _ := rec.Samples()
+	if len(s) != (2+maxUnderrun)*160 {
+		t.Fatalf("%d samples, want %d frames", len(s), 2+maxUnderrun)
+	}
+	v := DecodeULaw(EncodeULaw(10000))
+	want := []int16{v, v, int16(float64(v) * 0.8), int16(float64(v) * 0.5), int16(float64(v) * 0.25), 0, 0}
+	for f, w := range want {
+		if got := int16(s[f*160] * 32768); got != w {
+			t.Errorf("frame %d: %d, want %d", f, got, w)
+		}
+	}
+	if st := p.stats(); st.Concealed != maxUnderrun || st.Lost != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestResample(t *testing.T) {
+	up := resample([]int16{0, 600, 1200}, 8000, 48000)
+	if len(up) != 18 || up[0] != 0 || up[3] != 300 || up[6] != 600 || up[17] != 1200 {
+		t.Fatalf("8 → 48 kHz: %v", up)
+	}
+	if down := resample(make([]int16, 960), 48000, 8000); len(down) != 160 {
+		t.Fatalf("48 → 8 kHz: %d samples", len(down))
+	}
+}
+
+// BenchmarkPlayout: one 20 ms frame through the receive path (jitter
+// buffer push and pop, PCMU decode, sink), per op.
+func BenchmarkPlayout(b *testing.B) {
+	benchPlayout(b, PCMU{}, PCMU{})
+}
+
+func benchPlayout(b *testing.B, enc, dec Codec) {
+	rate := enc.SampleRate()
+	src := &ToneSource{Freq: 1000}
+	_ = src.Start(rate)
+	frame := make([]int16, rate/50)
+	payloads := make([][]byte, 50)
+	for i := range payloads {
+		_ = src.Read(frame)
+		payloads[i], _ = enc.Encode(frame)
+	}
+	jb := newJitterBuffer(enc.ClockRate())
+	p := newPlayout(jb, dec, discard{}, rate)
+	t0 := time.Unix(1000, 0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		jb.push(uint16(i), uint32(i*len(frame)), payloads[i%len(payloads)], t0.Add(time.Duration(i)*frameDuration))
+		if err := p.tick(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
