@@ -2,15 +2,38 @@ package main
 
 import (
 	"log/slog"
+	"os"
 
+	"github.com/agentdesk/agentdesk/desktop/internal/audiodev"
 	"github.com/agentdesk/agentdesk/desktop/internal/phone"
 )
 
-// deviceAudio is the machine's microphones and speakers. Until the
-// malgo device layer (desktop/internal/audiodev) is in the tree, calls
-// run on the null test backend, and the log says so.
-func deviceAudio(log *slog.Logger) phone.Audio {
-	log.Warn("audio: no device backend in this build; calls are silent (set " + phone.EnvAudio + "=tone:<Hz> to send a test tone)")
-	a, _, _ := phone.ParseTestAudio("null", "")
-	return a
+// audioBackend is where calls get their sound: AGENTDESK_AUDIO's tone
+// backend (tests, diagnostics), miniaudio's null backend
+// (AGENTDESK_AUDIO=null), or the machine's devices. Devices that cannot
+// be opened fall back to the null backend, and the log says so.
+func audioBackend(log *slog.Logger) phone.Audio {
+	setting := os.Getenv(phone.EnvAudio)
+	test, ok, err := phone.ParseTestAudio(setting, os.Getenv(phone.EnvAudioRecord))
+	if err != nil {
+		log.Warn("audio", "err", err)
+	}
+	if ok {
+		log.Info("audio: test tone backend", phone.EnvAudio, setting)
+		return test
+	}
+	null := setting == "null"
+	sys, err := audiodev.Open(null)
+	if err != nil && !null {
+		log.Warn("audio: the devices cannot be opened; calls are silent", "err", err)
+		sys, err = audiodev.Open(true)
+	}
+	if err != nil {
+		log.Error("audio: not even the null backend opens", "err", err)
+		return &phone.TestAudio{} // silence out, nothing in: a call still has media
+	}
+	if null {
+		log.Info("audio: null backend", phone.EnvAudio, setting)
+	}
+	return phone.DeviceAudio{Sys: sys}
 }

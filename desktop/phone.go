@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -88,20 +87,6 @@ func newStation(app *App, configDir string, log *slog.Logger) *phone.Station {
 		},
 		Log: log,
 	})
-}
-
-// audioBackend is AGENTDESK_AUDIO's test backend when set, else the
-// machine's devices.
-func audioBackend(log *slog.Logger) phone.Audio {
-	test, ok, err := phone.ParseTestAudio(os.Getenv(phone.EnvAudio), os.Getenv(phone.EnvAudioRecord))
-	if err != nil {
-		log.Warn("audio", "err", err)
-	}
-	if ok {
-		log.Info("audio: test backend", phone.EnvAudio, os.Getenv(phone.EnvAudio))
-		return test
-	}
-	return deviceAudio(log)
 }
 
 func (a *App) language() string {

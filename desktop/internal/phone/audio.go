@@ -1,10 +1,7 @@
 package phone
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/agentdesk/agentdesk/desktop/internal/audiodev"
 	"github.com/agentdesk/agentdesk/desktop/internal/softphone"
 	"github.com/agentdesk/agentdesk/desktop/internal/view"
 )
@@ -32,19 +30,21 @@ type Audio interface {
 // EnvAudio selects a test or diagnostic audio backend instead of the
 // machine's devices:
 //
-//	AGENTDESK_AUDIO=null       silence out, what comes in is dropped
+//	AGENTDESK_AUDIO=null       miniaudio's null backend (headless runs)
 //	AGENTDESK_AUDIO=tone:1000  a 1000 Hz tone out (the lab's recordings
-//	                           show it reached the other party)
+//	                           show it reached the other party), what
+//	                           comes in dropped or recorded
 //
-// and AGENTDESK_AUDIO_RECORD=DIR writes what each call received to
-// DIR/call-<n>.wav when the call ends (16-bit mono).
+// and, with tone:, AGENTDESK_AUDIO_RECORD=DIR writes what each call
+// received to DIR/call-<n>.wav when the call ends (16-bit mono, silence
+// where nothing came, such as a hold).
 const (
 	EnvAudio       = "AGENTDESK_AUDIO"
 	EnvAudioRecord = "AGENTDESK_AUDIO_RECORD"
 )
 
-// TestAudio is the null or tone backend of EnvAudio: one pseudo device
-// each way, no sound card needed.
+// TestAudio is the tone backend of EnvAudio: one pseudo device each way,
+// no sound card needed.
 type TestAudio struct {
 	ToneHz    float64 // 0: silence
 	RecordDir string  // "": discard what is received
@@ -52,14 +52,12 @@ type TestAudio struct {
 	calls     atomic.Int32
 }
 
-// ParseTestAudio reads EnvAudio's value; ok is false when it names no
-// test backend (use the devices then).
+// ParseTestAudio reads EnvAudio's tone:<Hz>; ok is false for "" and null
+// (the devices, or their null backend).
 func ParseTestAudio(value, recordDir string) (a *TestAudio, ok bool, err error) {
 	switch {
-	case value == "":
+	case value == "" || value == "null":
 		return nil, false, nil
-	case value == "null":
-		return &TestAudio{RecordDir: recordDir}, true, nil
 	case strings.HasPrefix(value, "tone:"):
 		hz, err := strconv.ParseFloat(strings.TrimPrefix(value, "tone:"), 64)
 		if err != nil || hz <= 0 || hz > 20000 {
@@ -170,55 +168,46 @@ func (r *fileRecorder) Close() error {
 	return err
 }
 
-// ---- the chosen devices (devices.json) --------------------------------------
-
 // DevicesFile is the chosen devices' file in the app's config directory.
 const DevicesFile = "devices.json"
 
-// choiceFile is devices.json: device IDs, "" = the system default.
-type choiceFile struct {
-	Microphone string
-	Speaker    string
-	Ringtone   string
-}
-
 func loadChoice(path string) (view.AudioChoice, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return view.AudioChoice{}, nil
-	}
-	if err != nil {
-		return view.AudioChoice{}, err
-	}
-	var c choiceFile
-	if err := json.Unmarshal(b, &c); err != nil {
-		return view.AudioChoice{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return view.AudioChoice(c), nil
+	c, err := audiodev.LoadChoice(path)
+	return view.AudioChoice(c), err
 }
 
 func saveChoice(path string, c view.AudioChoice) error {
-	b, err := json.MarshalIndent(choiceFile(c), "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), DevicesFile+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return audiodev.SaveChoice(path, audiodev.Choice(c))
 }
+
+// DeviceAudio is the machine's microphones and speakers (or miniaudio's
+// null backend: audiodev.Open(true)).
+type DeviceAudio struct{ Sys *audiodev.System }
+
+func viewDevices(l []audiodev.Device, err error) ([]view.AudioDevice, error) {
+	out := make([]view.AudioDevice, 0, len(l))
+	for _, d := range l {
+		out = append(out, view.AudioDevice{ID: d.ID, Name: d.Name, Default: d.Default})
+	}
+	return out, err
+}
+
+// Microphones lists the capture devices.
+func (d DeviceAudio) Microphones() ([]view.AudioDevice, error) {
+	return viewDevices(d.Sys.Microphones())
+}
+
+// Speakers lists the playback devices.
+func (d DeviceAudio) Speakers() ([]view.AudioDevice, error) { return viewDevices(d.Sys.Speakers()) }
+
+// Source is the microphone ("" = the default one).
+func (d DeviceAudio) Source(id string) softphone.AudioSource { return d.Sys.Microphone(id) }
+
+// Sink is the speaker ("" = the default one).
+func (d DeviceAudio) Sink(id string) softphone.AudioSink { return d.Sys.Speaker(id) }
+
+// Ring loops the ringtone on the device.
+func (d DeviceAudio) Ring(id string) (func(), error) { return d.Sys.Ring(id) }
 
 // ---- listing and choosing --------------------------------------------------
 

@@ -33,8 +33,10 @@ func TestDialTarget(t *testing.T) {
 }
 
 func TestParseTestAudio(t *testing.T) {
-	if _, ok, err := ParseTestAudio("", ""); ok || err != nil {
-		t.Fatalf("empty: ok %v err %v", ok, err)
+	for _, devices := range []string{"", "null"} {
+		if _, ok, err := ParseTestAudio(devices, ""); ok || err != nil {
+			t.Fatalf("%q: ok %v err %v", devices, ok, err)
+		}
 	}
 	a, ok, err := ParseTestAudio("tone:1000", "/tmp/x")
 	if !ok || err != nil || a.ToneHz != 1000 || a.RecordDir != "/tmp/x" {
