@@ -210,7 +210,11 @@ test('the customer calls: answer, audio both ways, hold and resume, a keypad ton
   assert.ok(landed.event.peeruri, 'the customer is now with the tone agent');
   await customer.command('hangup');
 
-  // Audio both ways, and the hold's gap, on both recordings.
+  // Audio both ways, judged on the recordings. The app's recorder keeps to
+  // the wall clock: the hold is a gap in what it heard, and the customer's
+  // tone comes back after it. The customer's recording (baresip 1.0's
+  // sndfile) ends at the hold's re-INVITE, so it judges the talk before
+  // the hold only.
   const heard = recordingsSince(t0, 'dec');
   assert.ok(heard.length >= 1, `the customer's recordings since the call: ${heard}`);
   const byCustomer = tonecheck(heard[0], APP_TONE);
@@ -219,11 +223,11 @@ test('the customer calls: answer, audio both ways, hold and resume, a keypad ton
   assert.ok(appFiles.length >= 1, 'the app recorded the call');
   const byApp = tonecheck(path.join(APP_AUDIO, appFiles[0]), CUSTOMER_TONE);
   console.log(`the app heard the customer's ${CUSTOMER_TONE} Hz:`, byApp);
-  for (const [who, v] of [['customer', byCustomer], ['app', byApp]]) {
-    // 2 × TALK_MS of talk: at least half of that in tone frames.
-    assert.ok(v.present * 20 >= TALK_MS, `${who}: tone in ${v.present} frames (${v.ratio.toFixed(2)})`);
-    assert.ok(v.longest_gap_ms >= HOLD_MS / 2, `${who}: no gap for the hold (longest ${v.longest_gap_ms} ms)`);
-  }
+  const frames = (ms) => Math.floor((0.8 * ms) / 20); // 80% of the 20 ms frames
+  assert.ok(byCustomer.present >= frames(TALK_MS), `the customer heard the app's tone in ${byCustomer.present} frames`);
+  assert.ok(byApp.present >= frames(2 * TALK_MS), `the app heard the customer's tone in ${byApp.present} frames`);
+  assert.ok(byApp.longest_gap_ms >= HOLD_MS / 2, `the hold stopped the customer's audio (longest gap ${byApp.longest_gap_ms} ms)`);
+  assert.ok(byApp.after_gap >= frames(TALK_MS), `the customer's audio came back after the hold (${byApp.after_gap} frames)`);
 });
 
 test('a second call: answer, then hang up from the panel', async () => {

@@ -1,10 +1,11 @@
 // Command tonecheck judges a call recording for the desktop's voice e2e
 // (desktop/e2e/softphone.test.mjs): which share of its 20 ms frames carry
 // a tone, and the longest run without it between the first and the last
-// frame that has it (a hold shows as such a gap). It prints one JSON line:
+// frame that has it (a hold shows as such a gap) and how many frames carry
+// it after that gap (the audio came back). It prints one JSON line:
 //
 //	tonecheck FILE.wav HZ
-//	{"frames":512,"present":498,"ratio":0.97,"longest_gap_ms":3020,"duration_s":10.24}
+//	{"frames":512,"present":498,"ratio":0.97,"longest_gap_ms":3020,"after_gap":150,"duration_s":10.24}
 package main
 
 import (
@@ -21,6 +22,7 @@ type verdict struct {
 	Present      int     `json:"present"`
 	Ratio        float64 `json:"ratio"`
 	LongestGapMs int     `json:"longest_gap_ms"`
+	AfterGap     int     `json:"after_gap"` // frames with the tone after the longest gap
 	DurationS    float64 `json:"duration_s"`
 }
 
@@ -52,7 +54,7 @@ func main() {
 			last = i
 		}
 	}
-	run := 0
+	run, gapEnd := 0, 0
 	for i := first; i >= 0 && i <= last; i++ {
 		if r.Frames[i].Present {
 			run = 0
@@ -60,7 +62,12 @@ func main() {
 		}
 		run++
 		if run*frameMs > v.LongestGapMs {
-			v.LongestGapMs = run * frameMs
+			v.LongestGapMs, gapEnd = run*frameMs, i+1
+		}
+	}
+	for i := gapEnd; v.LongestGapMs > 0 && i < len(r.Frames); i++ {
+		if r.Frames[i].Present {
+			v.AfterGap++
 		}
 	}
 	_ = json.NewEncoder(os.Stdout).Encode(v)
