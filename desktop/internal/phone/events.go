@@ -67,7 +67,7 @@ func (s *Station) onEvent(gen uint64, e softphone.Event) {
 		} else if st == view.CallInCall && c.AnsweredAt.IsZero() {
 			c.AnsweredAt = time.Now() // until the softphone tells it
 		}
-		if st == view.CallInCall || st == view.CallHeld {
+		if connected(st) {
 			c.Stats = stats(e.Call)
 		}
 		s.view.Call = c
@@ -108,12 +108,20 @@ func callState(e softphone.Event) string {
 		}
 		return view.CallCalling // 180 on our call: still calling
 	case stateHeld:
-		return view.CallHeld
+		if held(e.Call) {
+			return view.CallHeld
+		}
+		return view.CallRemoteHeld
 	}
 	if held(e.Call) {
 		return view.CallHeld
 	}
 	return view.CallInCall
+}
+
+// connected: the call is answered (in call or held by either side).
+func connected(state string) bool {
+	return state == view.CallInCall || state == view.CallHeld || state == view.CallRemoteHeld
 }
 
 // displayRemote shortens sip:1001@domain to 1001, keeps anything else.
@@ -173,7 +181,7 @@ func (s *Station) startStatsLocked(gen uint64, call *softphone.Call) {
 				}
 				continue
 			}
-			if st := s.view.Call.State; st == view.CallInCall || st == view.CallHeld {
+			if connected(s.view.Call.State) {
 				s.view.Call.Stats = stats(call)
 				s.changedLocked()
 				s.mu.Unlock()

@@ -187,10 +187,11 @@ const (
 
 // Call states (PhoneCall.State).
 const (
-	CallRinging = "ringing" // incoming: Answer / Decline
-	CallCalling = "calling" // outgoing, not answered yet
-	CallInCall  = "in_call"
-	CallHeld    = "held" // we hold it
+	CallRinging    = "ringing" // incoming: Answer / Decline
+	CallCalling    = "calling" // outgoing, not answered yet
+	CallInCall     = "in_call"
+	CallHeld       = "held"        // we hold it (Resume)
+	CallRemoteHeld = "remote_held" // the other party holds it
 )
 
 // Phone is the Desktop station's softphone.

@@ -123,7 +123,7 @@ export interface ConnectivityState {
 export type Registration = 'registering' | 'registered' | 'reconnecting' | 'failed'
 /** Why the registration failed. */
 export type RegistrationReason = 'auth' | 'unreachable' | 'not_configured' | 'error'
-export type CallState = 'ringing' | 'calling' | 'in_call' | 'held'
+export type CallState = 'ringing' | 'calling' | 'in_call' | 'held' | 'remote_held'
 
 export interface CallStats {
   rtt_ms: number

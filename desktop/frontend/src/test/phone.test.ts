@@ -189,6 +189,16 @@ describe('in a call', () => {
     expect(fake.app.Resume).toHaveBeenCalled()
   })
 
+  it('held by the other party: says so, Hold still offered, no keypad tones', async () => {
+    const user = userEvent.setup()
+    const fake = await renderApp(inCall({ state: 'remote_held' }))
+    expect(screen.getByText('customer put the call on hold')).toBeInTheDocument()
+    expect(screen.getByRole('button', { name: 'Hold' })).toBeInTheDocument()
+    expect(screen.queryByRole('button', { name: 'Resume' })).toBeNull()
+    await user.click(within(screen.getByRole('group', { name: 'Send keypad tones' })).getByRole('button', { name: 'Key 1' }))
+    expect(fake.app.SendDTMF).not.toHaveBeenCalled()
+  })
+
   it('an outgoing call not answered yet can be cancelled', async () => {
     const user = userEvent.setup()
     const fake = await renderApp(desk({ call: call({ direction: 'outgoing', state: 'calling', remote: '9001' }) }))

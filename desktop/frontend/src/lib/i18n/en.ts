@@ -284,6 +284,7 @@ export const en = {
   'phone.calling': 'Calling {remote}…',
   'phone.in_call_with': 'In a call with {remote}',
   'phone.held_with': 'On hold: {remote}',
+  'phone.remote_held_with': '{remote} put the call on hold',
   'phone.timer_label': 'Call duration',
   'phone.mute': 'Mute',
   'phone.unmute': 'Unmute',

@@ -285,6 +285,7 @@ export const fr: Record<Key, string> = {
   'phone.calling': 'Appel de {remote}…',
   'phone.in_call_with': 'En communication avec {remote}',
   'phone.held_with': 'En attente : {remote}',
+  'phone.remote_held_with': '{remote} vous a mis en attente',
   'phone.timer_label': 'Durée de l’appel',
   'phone.mute': 'Couper le micro',
   'phone.unmute': 'Rétablir le micro',

@@ -285,6 +285,7 @@ export const ptBR: Record<Key, string> = {
   'phone.calling': 'Ligando para {remote}…',
   'phone.in_call_with': 'Em chamada com {remote}',
   'phone.held_with': 'Em espera: {remote}',
+  'phone.remote_held_with': '{remote} colocou a chamada em espera',
   'phone.timer_label': 'Duração da chamada',
   'phone.mute': 'Silenciar',
   'phone.unmute': 'Ativar microfone',
