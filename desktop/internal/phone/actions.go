@@ -195,10 +195,16 @@ func (s *Station) act(action string, fn func(*softphone.Call) error) bool {
 		s.failLocked(action, err)
 		return false
 	}
-	s.view.Error = nil
+	if s.view.Error != nil && !deviceError(s.view.Error.Action) {
+		s.view.Error = nil
+	}
 	s.changedLocked()
 	return true
 }
+
+// deviceError: a device that did not open in the call; it stays until the
+// call ends.
+func deviceError(action string) bool { return action == "microphone" || action == "speaker" }
 
 // update changes the view's call when there is still one.
 func (s *Station) update(fn func(*view.PhoneCall)) {

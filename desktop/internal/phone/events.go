@@ -80,6 +80,9 @@ func (s *Station) onEvent(gen uint64, e softphone.Event) {
 		}
 		s.stopRingLocked()
 		s.call, s.view.Call = nil, nil
+		if s.view.Error != nil && deviceError(s.view.Error.Action) {
+			s.view.Error = nil
+		}
 		if s.dialStop != nil {
 			s.dialStop()
 			s.dialStop = nil

@@ -1,6 +1,7 @@
 package phone
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -95,5 +96,32 @@ func TestDisplayRemote(t *testing.T) {
 		if got := displayRemote(in); got != want {
 			t.Errorf("displayRemote(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// brokenDevice is a microphone and speaker that do not open.
+type brokenDevice struct{}
+
+func (brokenDevice) Start(int) error     { return errors.New("no such device") }
+func (brokenDevice) Read([]int16) error  { return errors.New("not started") }
+func (brokenDevice) Write([]int16) error { return errors.New("not started") }
+func (brokenDevice) Close() error        { return errors.New("not started") }
+
+func TestDeviceThatDoesNotOpen(t *testing.T) {
+	var failed []error
+	src := &fallbackSource{AudioSource: brokenDevice{}, failed: func(err error) { failed = append(failed, err) }}
+	if err := src.Start(8000); err != nil {
+		t.Fatalf("Start: %v (the call must go on)", err)
+	}
+	pcm := []int16{1, 2, 3}
+	if err := src.Read(pcm); err != nil || pcm[0] != 0 || pcm[2] != 0 {
+		t.Fatalf("Read: %v %v, want silence", pcm, err)
+	}
+	sink := &fallbackSink{AudioSink: brokenDevice{}, failed: func(err error) { failed = append(failed, err) }}
+	if err := sink.Start(8000); err != nil || sink.Write(pcm) != nil || sink.Close() != nil || src.Close() != nil {
+		t.Fatal("a sink that did not open must swallow the call's audio")
+	}
+	if len(failed) != 2 {
+		t.Fatalf("failures reported: %v", failed)
 	}
 }

@@ -196,13 +196,13 @@ func (s *Station) softphoneConfig(gen uint64, sp *api.SoftphoneSettings) softpho
 			s.mu.Lock()
 			id := s.choice.Microphone
 			s.mu.Unlock()
-			return s.cfg.Audio.Source(id)
+			return &fallbackSource{AudioSource: s.cfg.Audio.Source(id), failed: s.deviceFailed(gen, "microphone")}
 		},
 		NewSink: func() softphone.AudioSink {
 			s.mu.Lock()
 			id := s.choice.Speaker
 			s.mu.Unlock()
-			return s.cfg.Audio.Sink(id)
+			return &fallbackSink{AudioSink: s.cfg.Audio.Sink(id), failed: s.deviceFailed(gen, "speaker")}
 		},
 		OnEvent: func(e softphone.Event) { s.onEvent(gen, e) },
 		Logger:  s.log,

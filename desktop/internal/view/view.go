@@ -202,13 +202,17 @@ type Phone struct {
 	Extension    string     `json:"extension,omitempty"`
 	Call         *PhoneCall `json:"call,omitempty"`
 	// Error is the last call action that failed (dial, answer, hold,
-	// resume, dtmf, transfer, devices), cleared by the next one that works.
+	// resume, dtmf, transfer, devices), cleared by the next one that
+	// works; or a device that did not open in the call (microphone: the
+	// other party hears silence; speaker: nothing is heard), cleared when
+	// the call ends.
 	Error   *PhoneError  `json:"error,omitempty"`
 	Devices AudioDevices `json:"devices"`
 }
 
 // PhoneError is a failed call action: Action is dial | answer | decline |
-// hangup | hold | resume | mute | dtmf | transfer | devices.
+// hangup | hold | resume | mute | dtmf | transfer | devices, or a device
+// that did not open: microphone | speaker.
 type PhoneError struct {
 	Action string `json:"action"`
 	Detail string `json:"detail,omitempty"`

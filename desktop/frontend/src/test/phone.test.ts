@@ -114,6 +114,13 @@ describe('dialpad', () => {
   })
 })
 
+describe('a device that did not open', () => {
+  it('says the other party hears silence', async () => {
+    await renderApp(desk({ error: { action: 'microphone', detail: 'audiodev: open microphone: no device' }, call: call({ state: 'in_call' }) }))
+    expect(screen.getByRole('alert')).toHaveTextContent('Your microphone could not be opened: the other party hears silence.')
+  })
+})
+
 describe('incoming call', () => {
   it('is announced, takes the focus, and Answer works from the keyboard', async () => {
     const user = userEvent.setup()

@@ -322,6 +322,8 @@ export const fr: Record<Key, string> = {
   'phone.error.dtmf': 'Les tonalités n’ont pas pu être envoyées.',
   'phone.error.transfer': 'L’appel n’a pas pu être transféré.',
   'phone.error.devices': 'Les périphériques audio n’ont pas pu être enregistrés.',
+  'phone.error.microphone': 'Votre microphone n’a pas pu être ouvert : votre correspondant n’entend rien. Choisissez-en un autre dans les Paramètres.',
+  'phone.error.speaker': 'Votre haut-parleur n’a pas pu être ouvert : vous n’entendez pas l’appel. Choisissez-en un autre dans les Paramètres.',
   'phone.error.other': 'Le téléphone n’a pas pu le faire.',
   'phone.details': 'Détails : {detail}',
   'settings.audio': 'Périphériques audio',
