@@ -616,6 +616,9 @@ func (c *Core) runSession(s api.Session) {
 	kc.Session = s
 	kc.RefreshToken = c.tok.Refresh
 	kc.LastActivity = func() time.Time { return time.Unix(0, c.lastActivity.Load()) }
+	if kc.OnCall == nil {
+		kc.OnCall = c.onCall
+	}
 	if me != nil {
 		kc.InactivityTimeout = time.Duration(me.Tenant.InactivityTimeoutMinutes) * time.Minute
 	}

@@ -38,6 +38,16 @@ func (c *Core) withStation(s view.State) view.State {
 	return s
 }
 
+// onCall: the station has a call answered (the heartbeat tells the
+// server, which shows it to a device that would take the session over).
+func (c *Core) onCall() bool {
+	if c.cfg.Station == nil {
+		return false
+	}
+	p, _ := c.cfg.Station.View()
+	return p != nil && p.Call != nil && p.Call.State != view.CallRinging && p.Call.State != view.CallCalling
+}
+
 // stationStarted tells the Station the session's mode (the session's
 // echo of it, or the one chosen when an older server does not echo it).
 func (c *Core) stationStarted(s api.Session) {

@@ -20,6 +20,7 @@ type stationLog struct {
 	active bool
 	ch     chan string
 	last   string // the last message waited for
+	inCall bool
 }
 
 func newStationLog() *stationLog { return &stationLog{ch: make(chan string, 100)} }
@@ -51,7 +52,11 @@ func (l *stationLog) View() (*view.Phone, uint64) {
 	if !l.active {
 		return nil, l.seq
 	}
-	return &view.Phone{Registration: view.PhoneRegistered}, l.seq
+	p := &view.Phone{Registration: view.PhoneRegistered}
+	if l.inCall {
+		p.Call = &view.PhoneCall{ID: "c1", Direction: "incoming", Remote: "customer", State: view.CallInCall}
+	}
+	return p, l.seq
 }
 
 // wait waits for the station to be told want. Repeats of what it was
@@ -138,17 +143,37 @@ func TestStationFollowsTheSession(t *testing.T) {
 func TestStationEndsOnTakeover(t *testing.T) {
 	a := newAgent(t, "stationtake")
 	log := newStationLog()
-	first := newDesktop(t, "first", opts{station: log})
+	// The first desktop's heartbeats go when the test moves its clock.
+	clk := session.NewManualClock(time.Now())
+	first := newDesktop(t, "first", opts{station: log, now: clk.Now, keeper: session.KeeperConfig{Clock: clk}})
 	first.signIn(a)
 	expect(t, first.ChooseStation(api.StationDesktop, "", "", false), view.StepTeam)
 	expect(t, first.SubmitTeam(teamID), view.StepTasks)
 	log.wait(t, "started desktop")
 	first.waitPush(session.PushConnected)
+	// In a call: the next heartbeat says so, and the takeover prompt shows it.
+	log.mu.Lock()
+	log.inCall = true
+	log.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := clk.AdvanceToNext(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for live := liveSession(t, a); live == nil || !live.OnCall; live = liveSession(t, a) {
+		if ctx.Err() != nil {
+			t.Fatalf("the server never heard the desktop is on a call: %+v", live)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 
 	second := newDesktop(t, "second", opts{device: api.Device{ID: "dev-station-second", Name: "Other", Platform: "linux"}})
 	second.signIn(a)
 	expect(t, second.ChooseStation(api.StationDesktop, "", "", false), view.StepTeam)
-	expect(t, second.SubmitTeam(teamID), view.StepTakeover)
+	s := expect(t, second.SubmitTeam(teamID), view.StepTakeover)
+	if s.Holder == nil || !s.Holder.OnCall {
+		t.Errorf("the takeover prompt does not say the first desktop is on a call: %+v", s.Holder)
+	}
 	expect(t, second.Continue(), view.StepTasks)
 	first.waitEmitted(2*time.Second, "the taken-over modal", func(s view.State) bool { return s.Modal == view.ModalTakenOver })
 	log.wait(t, "ended")
