@@ -11,9 +11,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const env = (k) => {
   const v = process.env[k];
@@ -140,6 +143,14 @@ after(async () => {
 });
 const shot = async (name) => { if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) }); };
 
+/** axe finds no serious or critical problem (colour contrast included, in Chromium). */
+async function axe(where) {
+  await page.addScriptTag({ path: AXE });
+  const res = await page.evaluate(async () => await window.axe.run(document));
+  const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `axe on ${where}`);
+}
+
 const status = () => page.getByTestId('phone-status');
 const panel = () => page.getByRole('region', { name: 'Phone' });
 const callState = () => page.locator('[data-call-state]');
@@ -150,6 +161,7 @@ async function ringAndAnswer(name) {
   const dialog = page.getByRole('alertdialog', { name: 'Incoming call' });
   await dialog.waitFor();
   await shot(`${name}-ringing`);
+  if (name === 'call1') await axe('the ringing call');
   const answer = dialog.getByRole('button', { name: 'Answer' });
   await page.waitForFunction(() => document.activeElement?.textContent?.trim() === 'Answer');
   assert.match(await page.locator('[aria-live="assertive"]').textContent(), /Incoming call from customer/);
@@ -177,6 +189,7 @@ test('sign in with the Desktop station: the phone registers', async () => {
   await status().filter({ hasText: 'Ready for calls on extension 1001' }).waitFor();
   assert.equal(await page.getByTestId('voice-disconnected').count(), 0, 'no "voice disconnected" mark once registered');
   await shot('registered');
+  await axe('the phone panel');
 });
 
 test('the customer calls: answer, audio both ways, hold and resume, a keypad tone, transfer to the tone agent', async () => {
@@ -200,6 +213,7 @@ test('the customer calls: answer, audio both ways, hold and resume, a keypad ton
   // Quality: figures arrive within a couple of stats periods.
   await page.getByText(/Call quality:/).click();
   await shot('in-call');
+  await axe('the call in progress');
 
   const beforeTransfer = customer.events.length;
   await page.getByLabel('Transfer to').fill('9001');
