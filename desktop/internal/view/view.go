@@ -288,10 +288,12 @@ type AudioChoice struct {
 // The softphone's (desktop/phone.go), on the Desktop station:
 //
 //	Dial(to string) State             outgoing call from the dialpad
-//	Answer() State / Decline() State  the ringing call
-//	Hangup() State
+//	Answer() State                    the ringing call
+//	Decline() State                   the ringing call (603)
+//	Hangup() State                    CANCEL while an outgoing call is not answered
 //	SetMuted(muted bool) State
-//	Hold() State / Resume() State
+//	Hold() State                      re-INVITE a=sendonly
+//	Resume() State
 //	SendDTMF(digits string) State     0-9 * # A-D
 //	Transfer(to string) State         blind transfer; the call ends when accepted
 //	AudioDevices() State              lists the devices again
