@@ -100,7 +100,7 @@ until curl -fs -o /dev/null "http://127.0.0.1:$port/"; do
 done
 say "stack $AGENTDESK_API_ADDR, app 127.0.0.1:$port, lab $SIP_WS_URI"
 
-export E2E_APP="http://127.0.0.1:$port" E2E_EMAIL="$DEMO_EMAIL" E2E_PASSWORD="$DEMO_PASSWORD" \
+export E2E_APP="http://127.0.0.1:$port" E2E_EMAIL="$DEMO_EMAIL" E2E_PASSWORD="$DEMO_PASSWORD" E2E_ROOT="$ROOT" \
 	E2E_TONECHECK="$work/tonecheck" E2E_APP_AUDIO="$work/app-audio" E2E_APP_TONE_HZ="$APP_TONE_HZ" \
 	E2E_APP_LOG="$work/app.log" E2E_SHOTS="${E2E_SHOTS:-$work/shots}"
 mkdir -p "$E2E_SHOTS"

@@ -4,8 +4,10 @@
 // the agent answers (keyboard), hears the customer and is heard (tones
 // both ways, judged on the recordings), holds (media stops both ways) and
 // resumes, sends a keypad tone (baresip reports the digit), transfers the
-// customer to the lab's tone agent, takes a second call and hangs up; after
-// sign-out the extension is unregistered (the customer's call fails).
+// customer to the lab's tone agent, takes a second call and hangs up; a
+// Kamailio restart shows "voice disconnected" until the phone registers
+// again; after sign-out the extension is unregistered (the customer's call
+// fails).
 // scripts/desktop-e2e-voice.sh runs it inside the lab's namespace.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -250,6 +252,34 @@ test('a second call: answer, then hang up from the panel', async () => {
   await customer.waitEvent(from, type('CALL_CLOSED'), 'CALL_CLOSED');
   await page.locator('#phone-number').waitFor();
   await shot('idle');
+});
+
+test('Kamailio restarts: "voice disconnected" on the profile icon, then registered again', async () => {
+  // Record every registration state the panel shows, however short.
+  await page.evaluate(() => {
+    window.__registrations = [];
+    const seen = () => {
+      const r = document.querySelector('[data-registration]')?.getAttribute('data-registration');
+      const mark = !!document.querySelector('[data-testid="voice-disconnected"]');
+      const last = window.__registrations[window.__registrations.length - 1];
+      if (r && (!last || last.r !== r || last.mark !== mark)) window.__registrations.push({ r, mark });
+    };
+    new MutationObserver(seen).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    seen();
+  });
+  customer.close();
+  execFileSync(path.join(env('E2E_ROOT'), 'scripts/voice-lab.sh'), ['restart-kamailio'], { stdio: 'inherit' });
+  customer = new Baresip(env('VOICE_LAB_CUSTOMER_CTRL')); // the lab restarted its agents too
+  await customer.ready;
+  await page.waitForFunction(() => window.__registrations.some((x) => x.r === 'reconnecting' && x.mark), null, { timeout: T });
+  await status().filter({ hasText: 'Ready for calls on extension 1001' }).waitFor();
+  assert.equal(await page.getByTestId('voice-disconnected').count(), 0, 'the mark goes once registered again');
+  console.log('registration states shown:', JSON.stringify(await page.evaluate(() => window.__registrations)));
+  // Calls come through again.
+  const from = await ringAndAnswer('after-restart');
+  await page.getByRole('button', { name: 'Hang up' }).click();
+  await customer.waitEvent(from, type('CALL_CLOSED'), 'CALL_CLOSED');
+  await page.locator('#phone-number').waitFor();
 });
 
 test('sign-out unregisters: the customer can no longer reach 1001', async () => {
