@@ -19,7 +19,7 @@ cmd_PushFunction   := ./functions/cmd/push
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false -ldflags='-s -w'
 
-.PHONY: help setup vet test fuzz parity sam-check run run-backend bench build clean desktop package desktop-test desktop-e2e bench-desktop $(addprefix build-,$(FUNCTIONS)) voice-lab voice-lab-down voice-lab-status run-voice
+.PHONY: help setup vet test fuzz parity sam-check run run-backend bench build clean desktop package desktop-test desktop-e2e bench-desktop bench-voice $(addprefix build-,$(FUNCTIONS)) voice-lab voice-lab-down voice-lab-status run-voice
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,12 +55,16 @@ run: setup ## Run the local stack (API, embedded DynamoDB, SES emulator) and, wi
 run-backend: setup ## Run the backend half of the local stack
 	$(GO) run ./infra/cmd/agentdesk-local
 
-bench: setup ## Run the load benchmark against the local stack, then the desktop's (docs/PERFORMANCE-desktop.md)
+bench: setup ## Run the load benchmark against the local stack, then the desktop's (docs/PERFORMANCE-desktop.md) and the voice one (docs/PERFORMANCE-voice.md)
 	$(GO) run ./infra/cmd/agentdesk-bench
 	@$(MAKE) bench-desktop
+	@$(MAKE) bench-voice
 
 bench-desktop: setup ## Desktop cold start (median of 10) and memory on the Tasks page under Xvfb -> docs/PERFORMANCE-desktop.md
 	scripts/desktop-bench.sh
+
+bench-voice: setup ## Softphone vs JsSIP in Chromium in one voice lab run (setup time, loss, CPU/memory per call, echo) -> docs/PERFORMANCE-voice.md; root, else skipped
+	$(GO) run ./desktop/cmd/agentdesk-voicebench
 
 build: ## Build the Lambda binaries into build/<Function>/bootstrap (linux/arm64)
 	@for fn in $(FUNCTIONS); do \

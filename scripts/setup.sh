@@ -19,8 +19,9 @@ set -euo pipefail
 #   chromium  the desktop's end-to-end tests (playwright-core)
 APT_PACKAGES="make ca-certificates gcc libc6-dev libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config xvfb xauth xdotool imagemagick gnome-keyring dbus-x11 libsecret-1-dev nsis chromium"
 #   the voice lab (scripts/voice-lab.sh): SIP registrar/proxy, media relay,
-#   SIP user agents, and ip/ss for its network namespace
-APT_PACKAGES="$APT_PACKAGES kamailio kamailio-websocket-modules rtpengine-daemon baresip iproute2"
+#   SIP user agents, ip/ss for its network namespace, iptables for its
+#   packet-loss tests
+APT_PACKAGES="$APT_PACKAGES kamailio kamailio-websocket-modules rtpengine-daemon baresip iproute2 iptables"
 #   the softphone: Opus via cgo, and mingw to cross-build the Windows app with
 #   its cgo audio (malgo)
 APT_PACKAGES="$APT_PACKAGES libopus-dev libopusfile-dev gcc-mingw-w64-x86-64"
@@ -30,6 +31,7 @@ SELF="$ROOT/scripts/$(basename "${BASH_SOURCE[0]}")"
 cd "$ROOT"
 SES_DIR="infra/ses"
 DESKTOP_FE="desktop/frontend"
+VOICE_BROWSER="infra/voice/browser"
 STAMP_DIR=".local"
 STAMP="$STAMP_DIR/setup.stamp"
 
@@ -53,7 +55,7 @@ run_quiet() {
 fingerprint() {
 	{
 		cat "$SELF"
-		for f in go.work "$SES_DIR/package.json" "$SES_DIR/package-lock.json" "$DESKTOP_FE/package.json" "$DESKTOP_FE/package-lock.json" */go.mod */go.sum; do
+		for f in go.work "$SES_DIR/package.json" "$SES_DIR/package-lock.json" "$DESKTOP_FE/package.json" "$DESKTOP_FE/package-lock.json" "$VOICE_BROWSER/package.json" "$VOICE_BROWSER/package-lock.json" */go.mod */go.sum; do
 			if [ -f "$f" ]; then
 				printf '%s\n' "$f"
 				cat "$f"
@@ -69,7 +71,7 @@ ses_installed() {
 }
 
 want="$(fingerprint)"
-if [ "${FORCE:-}" != 1 ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && ses_installed; then
+if [ "${FORCE:-}" != 1 ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && ses_installed && [ -d "$VOICE_BROWSER/node_modules" ]; then
 	exit 0
 fi
 
@@ -166,6 +168,32 @@ if [ -f "$DESKTOP_FE/package-lock.json" ]; then
 		run_quiet npm ci --prefix "$DESKTOP_FE" --no-audit --no-fund --loglevel=error
 	fi
 	desktop_fe_hash >"$DESKTOP_FE_MARKER"
+fi
+
+# --- Voice lab's browser SIP client (npm: jssip, esbuild, playwright-core) ---
+# Same rule again.
+VOICE_BROWSER_MARKER="$VOICE_BROWSER/node_modules/.agentdesk-installed"
+voice_browser_hash() {
+	cat "$VOICE_BROWSER/package.json" "$VOICE_BROWSER/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+voice_browser_stale() {
+	[ -d "$VOICE_BROWSER/node_modules" ] || return 0
+	if [ -f "$VOICE_BROWSER_MARKER" ]; then
+		[ "$(cat "$VOICE_BROWSER_MARKER")" != "$(voice_browser_hash)" ]
+		return
+	fi
+	local hidden="$VOICE_BROWSER/node_modules/.package-lock.json"
+	[ -f "$hidden" ] || return 0
+	[ "$VOICE_BROWSER/package.json" -nt "$hidden" ] && return 0
+	[ "$VOICE_BROWSER/package-lock.json" -nt "$hidden" ] && return 0
+	return 1
+}
+if [ -f "$VOICE_BROWSER/package-lock.json" ]; then
+	if voice_browser_stale; then
+		say "npm ci in $VOICE_BROWSER"
+		run_quiet npm ci --prefix "$VOICE_BROWSER" --no-audit --no-fund --loglevel=error
+	fi
+	voice_browser_hash >"$VOICE_BROWSER_MARKER"
 fi
 
 # --- Go modules -------------------------------------------------------------

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -24,12 +25,30 @@ type Call struct {
 	ss    *sipgo.DialogServerSession
 	offer string
 
-	mu       sync.Mutex
-	media    *mediaSession
-	answered bool
-	declined bool // Decline responded; the transaction's end is not a CANCEL
-	reason   string
-	started  time.Time // INVITE sent (outgoing) or 200 OK sent (incoming)
+	mu         sync.Mutex
+	media      *mediaSession
+	answered   bool
+	declined   bool // Decline responded; the transaction's end is not a CANCEL
+	reason     string
+	started    time.Time // INVITE sent (outgoing) or 200 OK sent (incoming)
+	answeredAt time.Time
+
+	// sig serialises the requests we send inside the dialog (re-INVITE,
+	// INFO, REFER): their CSeq numbers and ACKs follow one another, and
+	// a re-INVITE from the peer meanwhile gets 491.
+	sig sync.Mutex
+	// What the re-INVITEs are made of (under mu): our last SDP with our
+	// DTLS role in it, its o= version, the peer's ICE user fragment.
+	localSDP      string
+	role          string
+	version       uint64
+	remoteUfrag   string
+	heldLocal     bool // we put the call on hold
+	heldRemote    bool // the peer did
+	muted         atomic.Bool
+	iceRestarting atomic.Bool // watchICE's restart under way
+	transfer      chan int    // NOTIFY sipfrag status codes while our REFER runs
+	transferred   bool        // the transfer target answered: the call ends "transferred"
 
 	ended   chan struct{}
 	endOnce sync.Once
@@ -102,7 +121,7 @@ func (p *Phone) Dial(ctx context.Context, to string) (*Call, error) {
 	p.call = c
 	p.mu.Unlock()
 
-	m, err := newMediaSession(&p.cfg, p.cfg.NewSource(), p.cfg.NewSink())
+	m, err := newMediaSession(&p.cfg, &muteSource{AudioSource: p.cfg.NewSource(), muted: &c.muted}, p.cfg.NewSink())
 	if err != nil {
 		c.finish("media: " + err.Error())
 		return nil, err
@@ -160,6 +179,7 @@ func (p *Phone) Dial(ctx context.Context, to string) (*Call, error) {
 		c.finish(err.Error())
 		return c, err
 	}
+	c.negotiated(offer, string(cs.InviteResponse.Body()), true)
 	if err := cs.Ack(ctx); err != nil {
 		c.finish("ACK: " + err.Error())
 		return c, err
@@ -169,8 +189,10 @@ func (p *Phone) Dial(ctx context.Context, to string) (*Call, error) {
 		c.finish(err.Error())
 		return c, err
 	}
+	c.watchICE(m)
 	c.mu.Lock()
 	c.answered = true
+	c.answeredAt = time.Now()
 	c.mu.Unlock()
 	p.emit(Event{State: StateInCall, Call: c})
 	return c, nil
@@ -182,13 +204,23 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	p.mu.Lock()
 	if p.call != nil && p.call.ID == req.CallID().Value() {
 		p.mu.Unlock()
-		// A re-INVITE (hold, ICE restart) is a later step.
-		_ = tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		if req.To() == nil || !req.To().Params.Has("tag") {
+			return // a retransmission of the INVITE that started the call
+		}
+		if c := p.readInDialog(req, tx); c != nil {
+			c.onReinvite(req, tx)
+		}
 		return
 	}
 	if p.closed || p.call != nil {
 		p.mu.Unlock()
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusBusyHere, "Busy Here", nil))
+		return
+	}
+	if err := checkOffer(req); err != nil {
+		p.mu.Unlock()
+		p.cfg.Logger.Warn("softphone: incoming call refused", "from", req.From().Address.String(), "err", err)
+		respondError(req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here", err.Error())
 		return
 	}
 	ss, err := p.dua.ReadInvite(req, tx)
@@ -230,7 +262,7 @@ func (c *Call) Answer(ctx context.Context) error {
 		return errors.New("softphone: not an incoming call")
 	}
 	p := c.p
-	m, err := newMediaSession(&p.cfg, p.cfg.NewSource(), p.cfg.NewSink())
+	m, err := newMediaSession(&p.cfg, &muteSource{AudioSource: p.cfg.NewSource(), muted: &c.muted}, p.cfg.NewSink())
 	if err != nil {
 		_ = c.ss.Respond(sip.StatusInternalServerError, "Server Internal Error", nil)
 		c.finish("media: " + err.Error())
@@ -245,9 +277,11 @@ func (c *Call) Answer(ctx context.Context) error {
 		c.finish(err.Error())
 		return err
 	}
+	c.negotiated(sdp, c.offer, false)
 	c.mu.Lock()
 	c.started = time.Now()
 	c.answered = true
+	c.answeredAt = c.started
 	c.mu.Unlock()
 	if err := c.ss.Respond(sip.StatusOK, "OK", []byte(sdp), sip.NewHeader("Content-Type", "application/sdp")); err != nil {
 		c.finish("200 OK: " + err.Error())
@@ -258,6 +292,7 @@ func (c *Call) Answer(ctx context.Context) error {
 		c.finish(err.Error())
 		return err
 	}
+	c.watchICE(m)
 	p.emit(Event{State: StateInCall, Call: c})
 	return nil
 }
@@ -301,6 +336,25 @@ func (c *Call) Hangup(ctx context.Context) error {
 	return err
 }
 
+// AnsweredAt is when the call was answered (zero until in_call): the
+// call timer's start.
+func (c *Call) AnsweredAt() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.answeredAt
+}
+
+// negotiated keeps what later re-INVITEs are built from, once the first
+// offer/answer is done.
+func (c *Call) negotiated(local, remote string, weOffered bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.role = ourRole(local, remote, weOffered)
+	c.localSDP = withSetup(local, c.role)
+	c.version = sdpVersion(local)
+	c.remoteUfrag = attr(remote, "ice-ufrag")
+}
+
 func (p *Phone) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	p.mu.Lock()
 	c := p.call
@@ -334,6 +388,9 @@ func (p *Phone) onBye(req *sip.Request, tx sip.ServerTransaction) {
 func (c *Call) finish(reason string) {
 	c.endOnce.Do(func() {
 		c.mu.Lock()
+		if c.transferred {
+			reason = "transferred"
+		}
 		c.reason = reason
 		m := c.media
 		c.mu.Unlock()

@@ -3,10 +3,8 @@ package softphone
 import (
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media"
 )
 
 // Codec turns 20 ms frames of mono 16-bit PCM at the codec's sample rate
@@ -120,87 +118,4 @@ func matchCodec(codecs []Codec, p webrtc.RTPCodecCapability) (Codec, bool) {
 		}
 	}
 	return nil, false
-}
-
-// codecTrack is our outgoing audio track. pion binds a track to a codec
-// when the descriptions are applied, and a TrackLocalStaticSample's codec
-// is fixed when it is made: an answer without it fails the whole
-// SetRemoteDescription. codecTrack holds one per codec we offer and binds
-// the first of ours in the negotiated list (the peer's order), so the
-// session then encodes with whatever the offer/answer settled on.
-type codecTrack struct {
-	codecs []Codec
-	tracks []*webrtc.TrackLocalStaticSample
-
-	mu    sync.Mutex
-	bound int // index in tracks; -1 until bound
-}
-
-func newCodecTrack(codecs []Codec) (*codecTrack, error) {
-	t := &codecTrack{codecs: codecs, bound: -1}
-	for _, c := range codecs {
-		s, err := webrtc.NewTrackLocalStaticSample(capability(c), "audio", "agentdesk")
-		if err != nil {
-			return nil, err
-		}
-		t.tracks = append(t.tracks, s)
-	}
-	return t, nil
-}
-
-func (t *codecTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, p := range ctx.CodecParameters() {
-		for i, c := range t.codecs {
-			if _, ok := matchCodec([]Codec{c}, p.RTPCodecCapability); !ok {
-				continue
-			}
-			params, err := t.tracks[i].Bind(ctx)
-			if err != nil {
-				return params, err
-			}
-			if r, ok := c.(remoteFmtp); ok {
-				r.applyRemoteFmtp(p.SDPFmtpLine)
-			}
-			t.bound = i
-			return params, nil
-		}
-	}
-	return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
-}
-
-func (t *codecTrack) Unbind(ctx webrtc.TrackLocalContext) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.bound < 0 {
-		return nil
-	}
-	return t.tracks[t.bound].Unbind(ctx)
-}
-
-func (t *codecTrack) ID() string                { return t.tracks[0].ID() }
-func (t *codecTrack) RID() string               { return t.tracks[0].RID() }
-func (t *codecTrack) StreamID() string          { return t.tracks[0].StreamID() }
-func (t *codecTrack) Kind() webrtc.RTPCodecType { return webrtc.RTPCodecTypeAudio }
-
-// codec is the one negotiated (nil before the descriptions are applied).
-func (t *codecTrack) codec() Codec {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.bound < 0 {
-		return nil
-	}
-	return t.codecs[t.bound]
-}
-
-// WriteSample sends one encoded frame with the negotiated codec's track.
-func (t *codecTrack) WriteSample(s media.Sample) error {
-	t.mu.Lock()
-	i := t.bound
-	t.mu.Unlock()
-	if i < 0 {
-		return nil // nothing negotiated yet: nowhere to send
-	}
-	return t.tracks[i].WriteSample(s)
 }

@@ -12,11 +12,18 @@ const (
 	StateUnregistered State = "unregistered"
 	StateCalling      State = "calling" // outgoing INVITE sent
 	StateRinging      State = "ringing" // incoming call (Answer/Decline), or 180 on an outgoing one
-	StateInCall       State = "in_call"
+	StateInCall       State = "in_call" // also again after a hold ends
+	StateHeld         State = "held"    // we or the peer hold the call (Call.Held: we do)
+	// StateReconnecting: the registration was lost (the WebSocket dropped
+	// or a refresh failed) and is being retried with backoff;
+	// StateRegistered follows when it succeeds.
+	StateReconnecting State = "reconnecting"
 	StateEnded        State = "ended"
 )
 
-// Event is a change of state. Call is set for call states.
+// Event is a change of state. Call is set for call states, and an event
+// with the call's state (in_call or held) follows every change of hold
+// or mute (Reason says which).
 type Event struct {
 	State  State
 	Reason string

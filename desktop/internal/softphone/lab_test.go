@@ -25,6 +25,7 @@ import (
 const labEnvVar = "AGENTDESK_SOFTPHONE_LAB"
 
 type labInfo struct {
+	Script     string // scripts/voice-lab.sh (restart-kamailio)
 	Netns, Dir string
 	Env        map[string]string
 }
@@ -59,7 +60,7 @@ func TestLab(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	info, _ := json.Marshal(labInfo{Netns: lab.Netns, Dir: lab.Dir, Env: lab.Env})
+	info, _ := json.Marshal(labInfo{Script: lab.Script, Netns: lab.Netns, Dir: lab.Dir, Env: lab.Env})
 	run := "^TestInLab$"
 	if r := os.Getenv("SOFTPHONE_LAB_RUN"); r != "" {
 		run += "/" + r // e.g. customer: one of TestInLab's subtests
@@ -83,13 +84,20 @@ func TestInLab(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &info); err != nil {
 		t.Fatal(err)
 	}
-	lab := &voice.Lab{Netns: info.Netns, Dir: info.Dir, Env: info.Env}
+	lab := &voice.Lab{Script: info.Script, Netns: info.Netns, Dir: info.Dir, Env: info.Env}
+	// The script acts on the lab its environment names (this test's own,
+	// never the default one).
+	t.Setenv("VOICE_LAB_NETNS", info.Netns)
+	t.Setenv("VOICE_LAB_DIR", info.Dir)
 	subs, err := lab.Subscribers()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := func(ev *events) Config {
-		c := Config{WSURI: lab.Env["SIP_WS_URI"], Domain: lab.Env["SIP_DOMAIN"], User: "1001", Password: subs["1001"], OnEvent: ev.add}
+		c := Config{WSURI: lab.Env["SIP_WS_URI"], Domain: lab.Env["SIP_DOMAIN"], User: "1001", Password: subs["1001"]}
+		if ev != nil {
+			c.OnEvent = ev.add
+		}
 		if os.Getenv("SOFTPHONE_SIP_DEBUG") != "" {
 			sip.SIPDebug = true
 			c.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -330,6 +338,13 @@ func TestInLab(t *testing.T) {
 		}
 		t.Logf("failed: %s", ev.all[1].Reason)
 	})
+
+	labCallControl(ctx, t, lab, cfg)
+	labICERestart(ctx, t, lab, cfg)
+	labNetworkChange(ctx, t, lab, cfg)
+	labTransfer(ctx, t, lab, cfg)
+	labBadInput(ctx, t, lab, cfg, subs)
+	labReconnect(ctx, t, lab, cfg)
 
 	// Every phone is closed: no goroutine of theirs may remain.
 	checkGoroutines(t, base)

@@ -20,7 +20,7 @@ const frameDuration = 20 * time.Millisecond
 // ICE, DTLS-SRTP, rtcp-mux, one audio track each way.
 type mediaSession struct {
 	pc     *webrtc.PeerConnection
-	track  *codecTrack
+	track  *sendTrack
 	codec  Codec   // our first choice; sendCodec() is the negotiated one
 	codecs []Codec // this call's, with their own encoder and decoder state
 	src    AudioSource
@@ -47,21 +47,24 @@ func newMediaSession(cfg *Config, src AudioSource, sink AudioSink) (*mediaSessio
 	if err := registerCodecs(me, cfg.Codecs); err != nil {
 		return nil, err
 	}
+	if err := registerTelephoneEvents(me, cfg.Codecs); err != nil {
+		return nil, err
+	}
+	ir, err := statsInterceptors()
+	if err != nil {
+		return nil, err
+	}
 	var se webrtc.SettingEngine
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se))
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(ir))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: cfg.ICEServers})
 	if err != nil {
 		return nil, fmt.Errorf("softphone: peer connection: %w", err)
 	}
 	m := &mediaSession{pc: pc, codec: codec, codecs: codecs, src: src, sink: sink, firstRTP: make(chan struct{}), stop: make(chan struct{})}
-	m.track, err = newCodecTrack(codecs)
-	if err != nil {
-		_ = pc.Close()
-		return nil, err
-	}
+	m.track = newSendTrack(codecs)
 	sender, err := pc.AddTrack(m.track)
 	if err != nil {
 		_ = pc.Close()

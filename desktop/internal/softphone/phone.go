@@ -24,15 +24,15 @@ import (
 
 // Config of a Phone.
 type Config struct {
-	WSURI    string // SIP WebSocket URI, ws://host:port (wss later)
+	WSURI    string // SIP WebSocket URI, ws:// or wss:// (system roots), with its path
 	Domain   string // SIP domain and digest realm
 	User     string // the extension
 	Password string
 	AuthUser string // digest user name; User when empty
 
-	ICEServers []webrtc.ICEServer
-	Expires    time.Duration // asked registration lifetime; 5 min when zero
-	Codecs     []Codec       // preferred first; defaultCodecs() when empty
+	ICEServers []webrtc.ICEServer // STUN and TURN (with Username and Credential) as /v1/me gives them
+	Expires    time.Duration      // asked registration lifetime; 5 min when zero
+	Codecs     []Codec            // preferred first; defaultCodecs() when empty
 	// NewSource and NewSink give each call its audio; silence and a
 	// discarding Recorder when nil.
 	NewSource func() AudioSource
@@ -41,7 +41,11 @@ type Config struct {
 	// per Phone; it must not block for long.
 	OnEvent func(Event)
 	Timeout time.Duration // per SIP transaction; 10 s when zero
-	Logger  *slog.Logger
+	// KeepAlive: an OPTIONS to the server this often finds a connection
+	// that died without closing (a network change); any answer will do.
+	// 30 s when zero.
+	KeepAlive time.Duration
+	Logger    *slog.Logger
 }
 
 // Phone is a registered (or registering) SIP user agent with at most one
@@ -63,6 +67,12 @@ type Phone struct {
 	registerSent atomic.Int32
 	refreshEvery time.Duration // tests: refresh this often instead
 	refreshed    atomic.Int32
+	// dropped is signalled when the WebSocket connection fails (read
+	// error or closed by the server): the registration is gone with it.
+	dropped chan struct{}
+	conns   *conns // the WebSocket connections open now
+	// backoff between re-registration attempts (tests shorten it).
+	backoffMin, backoffMax time.Duration
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -85,9 +95,6 @@ func New(cfg Config) (*Phone, error) {
 	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
 		return nil, fmt.Errorf("softphone: bad SIP WebSocket URI %q", cfg.WSURI)
 	}
-	if u.Scheme == "wss" {
-		return nil, errors.New("softphone: wss is not supported yet")
-	}
 	if cfg.Domain == "" || cfg.User == "" {
 		return nil, errors.New("softphone: domain and user are required")
 	}
@@ -109,16 +116,32 @@ func New(cfg Config) (*Phone, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
 	}
+	if cfg.KeepAlive <= 0 {
+		cfg.KeepAlive = 30 * time.Second
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	host := u.Host
-	if u.Port() == "" {
+	if u.Port() == "" && u.Scheme == "wss" {
+		host += ":443"
+	} else if u.Port() == "" {
 		host += ":80"
 	}
 	contactHost := sip.GenerateTagN(8) + ".invalid"
+	dropped, live := make(chan struct{}, 1), &conns{}
+	onDrop := func() {
+		select {
+		case dropped <- struct{}{}:
+		default:
+		}
+	}
+	// Transactions on a connection that closes fail at once (not at their
+	// timeout), so that a refresh in flight when the WebSocket drops does
+	// not hold up the reconnection.
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("AgentDesk"), sipgo.WithUserAgentHostname(cfg.Domain),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerTransports(sip.TransportsConfig{WS: wsTransport()})))
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerTerminateOnConnClose()),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerTransports(sip.TransportsConfig{WS: wsTransport(u, live, onDrop)})))
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +160,7 @@ func New(cfg Config) (*Phone, error) {
 		aor:       sip.Uri{Scheme: "sip", User: cfg.User, Host: cfg.Domain},
 		regCallID: sip.GenerateTagN(20), regTag: sip.GenerateTagN(10),
 		events: make(chan Event, 64), evDone: make(chan struct{}),
+		dropped: dropped, conns: live, backoffMin: time.Second, backoffMax: 30 * time.Second,
 	}
 	p.dua = &sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{
 		Address: sip.Uri{Scheme: "sip", User: cfg.User, Host: contactHost, UriParams: sip.HeaderParams{{K: "transport", V: "ws"}}},
@@ -145,6 +169,8 @@ func New(cfg Config) (*Phone, error) {
 	srv.OnInvite(p.onInvite)
 	srv.OnAck(p.onAck)
 	srv.OnBye(p.onBye)
+	srv.OnInfo(p.onInfo)
+	srv.OnNotify(p.onNotify)
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
 		// sipgo answers a CANCEL of a pending INVITE itself (487);
 		// we only learn of it from the INVITE's transaction.
@@ -199,39 +225,6 @@ func (p *Phone) Register(ctx context.Context) error {
 	p.wg.Add(1)
 	go p.refresh(exp)
 	return nil
-}
-
-// refresh registers again before the registration expires.
-func (p *Phone) refresh(exp time.Duration) {
-	defer p.wg.Done()
-	for {
-		wait := exp * 3 / 4
-		if exp > 2*time.Minute {
-			wait = exp - 30*time.Second
-		}
-		if p.refreshEvery > 0 {
-			wait = p.refreshEvery
-		}
-		select {
-		case <-p.ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		var err error
-		exp, err = p.register(p.ctx, p.cfg.Expires)
-		if p.ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			p.mu.Lock()
-			p.registered = false
-			p.mu.Unlock()
-			p.emit(Event{State: StateFailed, Reason: "registration refresh: " + err.Error(), Err: err})
-			return
-		}
-		p.refreshed.Add(1)
-		p.cfg.Logger.Debug("softphone: registration refreshed", "expires", exp)
-	}
 }
 
 // register sends one REGISTER (and at most one authenticated retry) and

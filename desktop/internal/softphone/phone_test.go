@@ -14,6 +14,7 @@ import (
 type events struct {
 	mu   sync.Mutex
 	all  []Event
+	at   []time.Time // when each event came
 	grow chan struct{}
 }
 
@@ -22,6 +23,7 @@ func newEvents() *events { return &events{grow: make(chan struct{})} }
 func (e *events) add(ev Event) {
 	e.mu.Lock()
 	e.all = append(e.all, ev)
+	e.at = append(e.at, time.Now())
 	close(e.grow)
 	e.grow = make(chan struct{})
 	e.mu.Unlock()
@@ -35,6 +37,13 @@ func (e *events) states() []State {
 		s = append(s, ev.State)
 	}
 	return s
+}
+
+// when returns the time event i came.
+func (e *events) when(i int) time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.at[i]
 }
 
 // wait returns the first event in `state` from index `from` on.

@@ -3,9 +3,12 @@ package softphone
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"io"
 	"net"
+	"net/url"
+	"sync"
 
 	"github.com/emiago/sipgo/sip"
 	"github.com/gobwas/ws"
@@ -21,17 +24,62 @@ import (
 // frame sipgo is writing); Kamailio does not require one.
 type controlFilter struct {
 	net.Conn
+	onErr     func() // the connection failed (once)
+	failed    sync.Once
 	r         *bufio.Reader
 	handshake bool   // still in the HTTP upgrade response
 	out       []byte // header bytes to hand to sipgo
 	remain    uint64 // payload bytes of the current data frame
 }
 
-func newControlFilter(c net.Conn) net.Conn {
-	return &controlFilter{Conn: c, r: bufio.NewReader(c), handshake: true}
+func newControlFilter(c net.Conn, onErr func()) *controlFilter {
+	return &controlFilter{Conn: c, onErr: onErr, r: bufio.NewReader(c), handshake: true}
 }
 
+// conns holds the WebSocket connections open now, so that the phone can
+// close one that stopped answering without closing (sipgo would go on
+// writing to it).
+type conns struct {
+	mu  sync.Mutex
+	set map[*controlFilter]bool
+}
+
+func (cs *conns) add(f *controlFilter) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.set == nil {
+		cs.set = map[*controlFilter]bool{}
+	}
+	cs.set[f] = true
+}
+
+func (cs *conns) remove(f *controlFilter) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	delete(cs.set, f)
+}
+
+// closeAll closes every connection: sipgo's reader fails, drops them from
+// its pool, and the next request dials afresh.
+func (cs *conns) closeAll() {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	for f := range cs.set {
+		_ = f.Conn.Close()
+	}
+}
+
+// Read reads for sipgo; its first error (the server closed the
+// connection, or it broke) is reported through onErr.
 func (f *controlFilter) Read(b []byte) (int, error) {
+	n, err := f.read(b)
+	if err != nil && f.onErr != nil {
+		f.failed.Do(f.onErr)
+	}
+	return n, err
+}
+
+func (f *controlFilter) read(b []byte) (int, error) {
 	for {
 		if len(f.out) > 0 {
 			n := copy(b, f.out)
@@ -106,16 +154,37 @@ func (f *controlFilter) nextFrame() error {
 }
 
 // wsTransport is sipgo's WebSocket transport with controlFilter on every
-// connection it dials.
-func wsTransport() *sip.TransportWS {
-	return &sip.TransportWS{DialerCreate: func(laddr net.Addr) ws.Dialer {
-		d := net.Dialer{LocalAddr: laddr}
-		return ws.Dialer{
-			Protocols: sip.WebSocketProtocols,
-			NetDial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				return d.DialContext(ctx, network, addr)
-			},
-			WrapConn: newControlFilter,
-		}
-	}}
+// connection it dials, reporting failures to onDrop. It dials `u` itself,
+// path included: for wss:// gobwas/ws makes the TLS connection (system
+// roots, the URI's host name checked) and the filter wraps it. sipgo's
+// own WSS transport cannot take the filter (it does not use the dialer's
+// WrapConn), and without it the server's first ping breaks the stream;
+// the price is that our Via says WS over the TLS connection, which
+// Kamailio accepts (it goes by the connection's protocol).
+func wsTransport(u *url.URL, live *conns, onDrop func()) *sip.TransportWS {
+	return &sip.TransportWS{
+		DialURI: func(string) string { return u.String() },
+		DialerCreate: func(laddr net.Addr) ws.Dialer {
+			d := net.Dialer{LocalAddr: laddr}
+			return ws.Dialer{
+				Protocols: sip.WebSocketProtocols,
+				NetDial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+					return d.DialContext(ctx, network, addr)
+				},
+				TLSConfig: wsTLSConfig,
+				WrapConn: func(c net.Conn) net.Conn {
+					var f *controlFilter
+					f = newControlFilter(c, func() {
+						live.remove(f)
+						onDrop()
+					})
+					live.add(f)
+					return f
+				},
+			}
+		},
+	}
 }
+
+// wsTLSConfig is nil (Go's defaults: system roots) except in tests.
+var wsTLSConfig *tls.Config

@@ -29,7 +29,7 @@ func TestControlFilterDropsPings(t *testing.T) {
 
 	client, server := net.Pipe()
 	go func() { _, _ = server.Write(in.Bytes()); server.Close() }()
-	f := newControlFilter(client)
+	f := newControlFilter(client, nil)
 	got, err := io.ReadAll(f)
 	if err != nil && err != io.EOF {
 		t.Fatal(err)
