@@ -24,6 +24,8 @@ import (
 type NotifyRuntime interface {
 	InitializeNotifications(ctx context.Context) error
 	SendNotification(ctx context.Context, title, body string) error
+	// OnClicked calls fn when the agent clicks a notification.
+	OnClicked(ctx context.Context, fn func())
 }
 
 type wailsNotify struct{}
@@ -34,6 +36,14 @@ func (wailsNotify) InitializeNotifications(ctx context.Context) error {
 
 func (wailsNotify) SendNotification(ctx context.Context, title, body string) error {
 	return wailsruntime.SendNotification(ctx, wailsruntime.NotificationOptions{ID: "agentdesk-incoming-call", Title: title, Body: body})
+}
+
+func (wailsNotify) OnClicked(ctx context.Context, fn func()) {
+	wailsruntime.OnNotificationResponse(ctx, func(r wailsruntime.NotificationResult) {
+		if r.Error == nil {
+			fn()
+		}
+	})
 }
 
 // notifier shows the incoming call notification once Wails has started;
@@ -56,6 +66,8 @@ func (n *notifier) Notify(title, body string) {
 			n.log.Warn("desktop notifications unavailable", "err", err)
 			return
 		}
+		// A click on it brings the window forward, where Answer has the focus.
+		n.rt.OnClicked(ctx, n.app.secondInstance)
 		n.ok = true
 	})
 	if !n.ok {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -15,6 +16,31 @@ type notifyLog struct {
 	inits   int
 	initErr error
 	sent    []string
+	clicked func()
+}
+
+func (n *notifyLog) OnClicked(_ context.Context, fn func()) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.clicked = fn
+}
+
+// windowLog is the app's Runtime, keeping the window calls.
+type windowLog struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (w *windowLog) EventsEmit(context.Context, string, ...any) {}
+func (w *windowLog) WindowUnminimise(context.Context) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls = append(w.calls, "unminimise")
+}
+func (w *windowLog) WindowShow(context.Context) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls = append(w.calls, "show")
 }
 
 func (n *notifyLog) InitializeNotifications(context.Context) error {
@@ -33,7 +59,8 @@ func (n *notifyLog) SendNotification(_ context.Context, title, body string) erro
 
 func TestIncomingCallNotification(t *testing.T) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	app := &App{}
+	win := &windowLog{}
+	app := &App{rt: win}
 	rt := &notifyLog{}
 	n := &notifier{app: app, rt: rt, log: quiet}
 
@@ -46,6 +73,14 @@ func TestIncomingCallNotification(t *testing.T) {
 	n.Notify("Incoming call", "customer")
 	if rt.inits != 1 || len(rt.sent) != 2 || rt.sent[0] != "Appel entrant: 9000" {
 		t.Fatalf("notifications: %+v", rt)
+	}
+	// A click brings the window forward.
+	if rt.clicked == nil {
+		t.Fatal("no click handler")
+	}
+	rt.clicked()
+	if strings.Join(win.calls, ",") != "unminimise,show" {
+		t.Fatalf("window calls after a click: %v", win.calls)
 	}
 
 	// No notification service (no D-Bus daemon for it): set up once, then quiet.

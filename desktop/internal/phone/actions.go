@@ -204,7 +204,9 @@ func (s *Station) act(action string, fn func(*softphone.Call) error) bool {
 
 // deviceError: a device that did not open in the call; it stays until the
 // call ends.
-func deviceError(action string) bool { return action == "microphone" || action == "speaker" }
+func deviceError(action string) bool {
+	return action == "microphone" || action == "speaker" || action == "audio"
+}
 
 // update changes the view's call when there is still one.
 func (s *Station) update(fn func(*view.PhoneCall)) {

@@ -278,7 +278,12 @@ func (s *Station) deviceFailed(gen uint64, action string) func(error) {
 		s.log.Warn("phone: audio device", "device", action, "err", err)
 		s.mu.Lock()
 		if gen == s.gen && s.view != nil {
-			s.failLocked(action, err)
+			if e := s.view.Error; e != nil && deviceError(e.Action) && e.Action != action {
+				// the other one failed too: say both
+				s.failLocked("audio", fmt.Errorf("%s; %v", e.Detail, err))
+			} else {
+				s.failLocked(action, err)
+			}
 		}
 		s.mu.Unlock()
 		s.notify()

@@ -125,3 +125,18 @@ func TestDeviceThatDoesNotOpen(t *testing.T) {
 		t.Fatalf("failures reported: %v", failed)
 	}
 }
+
+func TestBothDevicesFail(t *testing.T) {
+	s := New(Config{Audio: &TestAudio{}})
+	s.SessionStarted(&api.MeResponse{}, api.StationDesktop)
+	s.deviceFailed(s.gen, "microphone")(errors.New("no microphone"))
+	s.deviceFailed(s.gen, "speaker")(errors.New("no speaker"))
+	v, _ := s.View()
+	if v.Error == nil || v.Error.Action != "audio" || v.Error.Detail != "no microphone; no speaker" {
+		t.Fatalf("error %+v", v.Error)
+	}
+	s.deviceFailed(s.gen-1, "microphone")(errors.New("a stopped phone's")) // stale: dropped
+	if v, _ := s.View(); v.Error.Action != "audio" {
+		t.Fatalf("a stale failure replaced the error: %+v", v.Error)
+	}
+}

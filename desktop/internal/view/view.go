@@ -212,7 +212,7 @@ type Phone struct {
 
 // PhoneError is a failed call action: Action is dial | answer | decline |
 // hangup | hold | resume | mute | dtmf | transfer | devices, or a device
-// that did not open: microphone | speaker.
+// that did not open: microphone | speaker | audio (both).
 type PhoneError struct {
 	Action string `json:"action"`
 	Detail string `json:"detail,omitempty"`

@@ -323,6 +323,7 @@ export const en = {
   'phone.error.devices': 'The audio devices could not be saved.',
   'phone.error.microphone': 'Your microphone could not be opened: the other party hears silence. Choose another one in Settings.',
   'phone.error.speaker': 'Your speaker could not be opened: you cannot hear the call. Choose another one in Settings.',
+  'phone.error.audio': 'Neither your microphone nor your speaker could be opened: the call goes on in silence. Choose others in Settings.',
   'phone.error.other': 'The phone could not do that.',
   'phone.details': 'Details: {detail}',
   'settings.audio': 'Audio devices',

@@ -324,6 +324,7 @@ export const fr: Record<Key, string> = {
   'phone.error.devices': 'Les périphériques audio n’ont pas pu être enregistrés.',
   'phone.error.microphone': 'Votre microphone n’a pas pu être ouvert : votre correspondant n’entend rien. Choisissez-en un autre dans les Paramètres.',
   'phone.error.speaker': 'Votre haut-parleur n’a pas pu être ouvert : vous n’entendez pas l’appel. Choisissez-en un autre dans les Paramètres.',
+  'phone.error.audio': 'Ni votre microphone ni votre haut-parleur n’ont pu être ouverts : l’appel continue en silence. Choisissez-en d’autres dans les Paramètres.',
   'phone.error.other': 'Le téléphone n’a pas pu le faire.',
   'phone.details': 'Détails : {detail}',
   'settings.audio': 'Périphériques audio',

@@ -324,6 +324,7 @@ export const ptBR: Record<Key, string> = {
   'phone.error.devices': 'Não foi possível salvar os dispositivos de áudio.',
   'phone.error.microphone': 'Não foi possível abrir o seu microfone: a outra pessoa não ouve nada. Escolha outro nas Configurações.',
   'phone.error.speaker': 'Não foi possível abrir o seu alto-falante: você não ouve a chamada. Escolha outro nas Configurações.',
+  'phone.error.audio': 'Não foi possível abrir nem o microfone nem o alto-falante: a chamada continua em silêncio. Escolha outros nas Configurações.',
   'phone.error.other': 'O telefone não pôde fazer isso.',
   'phone.details': 'Detalhes: {detail}',
   'settings.audio': 'Dispositivos de áudio',
