@@ -56,6 +56,10 @@ type Station struct {
 	cfg Config
 	log *slog.Logger
 
+	// life serialises SessionStarted and SessionEnded (a bound method and
+	// the background reload of /v1/me may call them at once).
+	life sync.Mutex
+
 	mu       sync.Mutex
 	seq      uint64
 	gen      uint64 // grows with every softphone started; stale events are dropped
@@ -129,8 +133,10 @@ func (s *Station) notify() {
 // Desktop (stops it otherwise). The same settings again keep the running
 // softphone.
 func (s *Station) SessionStarted(me *api.MeResponse, mode string) {
+	s.life.Lock()
+	defer s.life.Unlock()
 	if mode != api.StationDesktop || me == nil {
-		s.SessionEnded()
+		s.end()
 		return
 	}
 	sp := me.Softphone
@@ -140,7 +146,7 @@ func (s *Station) SessionStarted(me *api.MeResponse, mode string) {
 		return
 	}
 	s.mu.Unlock()
-	s.SessionEnded()
+	s.end()
 
 	s.mu.Lock()
 	s.gen++
@@ -216,6 +222,12 @@ func (s *Station) softphoneConfig(gen uint64, sp *api.SoftphoneSettings) softpho
 // SessionEnded hangs up, unregisters and forgets the softphone (sign-out,
 // revocation, takeover, quit, another station). It waits for all of it.
 func (s *Station) SessionEnded() {
+	s.life.Lock()
+	defer s.life.Unlock()
+	s.end()
+}
+
+func (s *Station) end() {
 	s.mu.Lock()
 	p, stop := s.phone, s.stop
 	had := s.view != nil
