@@ -138,6 +138,15 @@ describe('incoming call', () => {
     expect(within(dialog).getByRole('button', { name: 'Decline' })).toHaveFocus()
   })
 
+  it('once answered, focus goes to the call; once ended, to the number field', async () => {
+    const fake = await renderApp(desk({ call: call() }, { seq: 1 }))
+    await vi.waitFor(() => expect(screen.getByRole('button', { name: 'Answer' })).toHaveFocus())
+    fake.emit(desk({ call: call({ state: 'in_call', answered_at: new Date().toISOString() }) }, { seq: 2 }))
+    await vi.waitFor(() => expect(screen.getByTestId('call-headline')).toHaveFocus())
+    fake.emit(desk({}, { seq: 3 }))
+    await vi.waitFor(() => expect(screen.getByLabelText('Number to call')).toHaveFocus())
+  })
+
   it('Escape declines', async () => {
     const user = userEvent.setup()
     const fake = await renderApp(desk({ call: call() }))
