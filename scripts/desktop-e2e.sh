@@ -14,7 +14,9 @@ DEADLINE="${DEADLINE:-240}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/agentdesk-e2e.XXXXXX")"
 pids=()
 cleanup() {
-	local p
+	local p g
+	# instances a test launched (and may have left running)
+	for g in "$work"/*/pgid; do [ -f "$g" ] && pids+=("-$(cat "$g")"); done
 	for p in "${pids[@]}"; do kill -TERM -- "$p" 2>/dev/null || true; done
 	sleep 0.5
 	for p in "${pids[@]}"; do kill -KILL -- "$p" 2>/dev/null || true; wait "${p#-}" 2>/dev/null || true; done
@@ -56,9 +58,19 @@ exec go tool wails dev -tags webkit2_41 -m -nosyncgomod -skipbindings -s -norelo
 	-assetdir frontend/dist -devserver 127.0.0.1:$p -loglevel Warning
 RUN
 	chmod +x "$home/run.sh"
-	setsid env -u AGENTDESK_SERVER HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" \
-		GOPATH="$(go env GOPATH)" GOMODCACHE="$(go env GOMODCACHE)" GOCACHE="$(go env GOCACHE)" \
-		LANG=C.UTF-8 dbus-run-session -- "$home/run.sh" >"$work/$name.log" 2>&1 &
+	# launch.sh starts the instance in the foreground; run it as the leader
+	# of a process group of its own (setsid here, detached by the relaunch
+	# test), which it records in $home/pgid for the cleanup.
+	cat >"$home/launch.sh" <<LAUNCH
+#!/usr/bin/env bash
+echo \$\$ >"$home/pgid"
+exec env -u AGENTDESK_SERVER HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" \\
+	GOPATH="$(go env GOPATH)" GOMODCACHE="$(go env GOMODCACHE)" GOCACHE="$(go env GOCACHE)" \\
+	LANG=C.UTF-8 dbus-run-session -- "$home/run.sh" >>"$work/$name.log" 2>&1
+LAUNCH
+	chmod +x "$home/launch.sh"
+	[ "${4:-}" = later ] && return
+	setsid "$home/launch.sh" &
 	pids+=("-$!")
 }
 p1="$(free_port)"; p2="$(free_port)"; p3="$(free_port)"
@@ -66,7 +78,11 @@ start_dev app1 "$p1"
 sleep 5 # let the first build fill the Go cache the others reuse
 start_dev app2 "$p2"
 start_dev app3 "$p3" nokeyring
+# app4: started and stopped by the relaunch tests (E2E_APP4_LAUNCH).
+p4="$(free_port)"
+start_dev app4 "$p4" "" later
 export E2E_APP1="http://127.0.0.1:$p1" E2E_APP2="http://127.0.0.1:$p2" E2E_APP3="http://127.0.0.1:$p3"
+export E2E_APP4="http://127.0.0.1:$p4" E2E_APP4_LAUNCH="$work/app4/launch.sh"
 end=$((SECONDS + DEADLINE))
 for u in "$E2E_APP1" "$E2E_APP2" "$E2E_APP3"; do
 	until curl -fs -o /dev/null "$u/"; do

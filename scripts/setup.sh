@@ -13,11 +13,11 @@ set -euo pipefail
 #   ca-certificates  TLS roots for the Go module proxy and the npm registry
 #   gcc libc6-dev    cgo, which `go test -race` needs
 #   libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config   the desktop app (Wails, webkit2_41)
-#   xvfb xauth xdotool imagemagick   the desktop under a virtual display (tests, bench)
+#   xvfb xauth xdotool imagemagick x11-utils python3   the desktop under a virtual display (tests, bench; x11-utils: xprop, xmessage; python3: scripts/lib/*.py)
 #   gnome-keyring dbus-x11 libsecret-1-dev   a Secret Service for the keyring tests
 #   nsis      the Windows installer (make package)
 #   chromium  the desktop's end-to-end tests (playwright-core)
-APT_PACKAGES="make ca-certificates gcc libc6-dev libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config xvfb xauth xdotool imagemagick gnome-keyring dbus-x11 libsecret-1-dev nsis chromium"
+APT_PACKAGES="make ca-certificates gcc libc6-dev libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config xvfb xauth xdotool imagemagick x11-utils python3 gnome-keyring dbus-x11 libsecret-1-dev nsis chromium"
 #   the voice lab (scripts/voice-lab.sh): SIP registrar/proxy, media relay,
 #   SIP user agents, ip/ss for its network namespace, iptables for its
 #   packet-loss tests

@@ -6,14 +6,29 @@
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 # start_xvfb starts Xvfb on the first free display and exports DISPLAY.
+# Other jobs on the machine pick displays too: when two take the same free
+# number at once, one Xvfb exits ("server already active"); that one moves
+# on to the next number instead of using the other's display.
 start_xvfb() {
-	local n=99
-	while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
+	local n=99 xpid tries=0
+	while :; do
+		while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
+		Xvfb ":$n" -screen 0 1280x900x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+		xpid=$!
+		for _ in $(seq 1 50); do
+			{ [ -e "/tmp/.X11-unix/X$n" ] || ! kill -0 "$xpid" 2>/dev/null; } && break
+			sleep 0.1
+		done
+		sleep 0.2 # a loser exits right after finding the other's lock
+		if kill -0 "$xpid" 2>/dev/null && [ -e "/tmp/.X11-unix/X$n" ]; then break; fi
+		kill "$xpid" 2>/dev/null || true
+		wait "$xpid" 2>/dev/null || true
+		tries=$((tries + 1))
+		[ "$tries" -lt 5 ] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+		n=$((n + 1))
+	done
+	pids+=("$xpid")
 	export DISPLAY=":$n"
-	Xvfb "$DISPLAY" -screen 0 1280x900x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-	pids+=("$!")
-	for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
-	[ -e "/tmp/.X11-unix/X$n" ] || fail "Xvfb $DISPLAY did not start: $(cat "$work/xvfb.log")"
 }
 
 # start_local_stack runs agentdesk-local on free ports (AGENTDESK_*_ADDR

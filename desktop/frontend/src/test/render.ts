@@ -11,6 +11,8 @@ export async function renderApp(s: State): Promise<Fake> {
   await vi.waitFor(() => {
     if (!fake.app.Init.mock.calls.length) throw new Error('Init not called yet')
     if (s.step !== 'loading' && document.querySelector('[data-step="loading"]')) throw new Error('still loading')
+    // the Tasks page is a lazily loaded chunk
+    if (s.step === 'tasks' && !document.querySelector('.tasks-page')) throw new Error('Tasks page not loaded yet')
   })
   return fake
 }
