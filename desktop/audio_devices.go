@@ -3,10 +3,32 @@ package main
 import (
 	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/agentdesk/agentdesk/desktop/internal/audiodev"
 	"github.com/agentdesk/agentdesk/desktop/internal/phone"
+	"github.com/agentdesk/agentdesk/desktop/internal/softphone"
+	"github.com/agentdesk/agentdesk/desktop/internal/view"
 )
+
+// lazyAudio opens the audio backend on first use (a Desktop session),
+// not at launch: the first screen does not wait for the sound system.
+type lazyAudio struct {
+	once sync.Once
+	open func() phone.Audio
+	a    phone.Audio
+}
+
+func (l *lazyAudio) get() phone.Audio {
+	l.once.Do(func() { l.a = l.open() })
+	return l.a
+}
+
+func (l *lazyAudio) Microphones() ([]view.AudioDevice, error) { return l.get().Microphones() }
+func (l *lazyAudio) Speakers() ([]view.AudioDevice, error)    { return l.get().Speakers() }
+func (l *lazyAudio) Source(id string) softphone.AudioSource   { return l.get().Source(id) }
+func (l *lazyAudio) Sink(id string) softphone.AudioSink       { return l.get().Sink(id) }
+func (l *lazyAudio) Ring(id string) (func(), error)           { return l.get().Ring(id) }
 
 // audioBackend is where calls get their sound: AGENTDESK_AUDIO's tone
 // backend (tests, diagnostics), miniaudio's null backend

@@ -82,7 +82,7 @@ func (n *notifier) Notify(title, body string) {
 // (AGENTDESK_AUDIO's test one, or the machine's devices), the chosen
 // devices in configDir/devices.json, notifications through Wails.
 func newStation(app *App, configDir string, log *slog.Logger) *phone.Station {
-	audio := audioBackend(log)
+	audio := &lazyAudio{open: func() phone.Audio { return audioBackend(log) }}
 	choice := ""
 	if configDir != "" {
 		choice = filepath.Join(configDir, phone.DevicesFile)
