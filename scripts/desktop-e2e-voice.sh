@@ -83,6 +83,10 @@ mkdir -p "$home" "$work/app-audio"
 cat >"$home/run.sh" <<RUN
 #!/usr/bin/env bash
 printf pw | gnome-keyring-daemon --unlock --daemonize --components=secrets >/dev/null
+# A notification server on this session, and a record of what it is asked
+# (the incoming call's notification).
+/usr/lib/notification-daemon/notification-daemon >"$work/notification-daemon.log" 2>&1 &
+dbus-monitor --session "type='method_call',interface='org.freedesktop.Notifications',member='Notify'" >"$work/notify.log" 2>&1 &
 cd "$ROOT/desktop"
 exec go tool wails dev -tags webkit2_41 -m -nosyncgomod -skipbindings -s -noreload -nogorebuild \
 	-assetdir frontend/dist -devserver 127.0.0.1:$port -loglevel Warning
@@ -102,7 +106,7 @@ say "stack $AGENTDESK_API_ADDR, app 127.0.0.1:$port, lab $SIP_WS_URI"
 
 export E2E_APP="http://127.0.0.1:$port" E2E_EMAIL="$DEMO_EMAIL" E2E_PASSWORD="$DEMO_PASSWORD" E2E_ROOT="$ROOT" \
 	E2E_TONECHECK="$work/tonecheck" E2E_APP_AUDIO="$work/app-audio" E2E_APP_TONE_HZ="$APP_TONE_HZ" \
-	E2E_APP_LOG="$work/app.log" E2E_SHOTS="${E2E_SHOTS:-$work/shots}"
+	E2E_APP_LOG="$work/app.log" E2E_NOTIFY_LOG="$work/notify.log" E2E_SHOTS="${E2E_SHOTS:-$work/shots}"
 mkdir -p "$E2E_SHOTS"
 rc=0
 (cd $e2e && node --test --test-concurrency=1 softphone.test.mjs) || rc=$?

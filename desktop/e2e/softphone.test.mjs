@@ -35,6 +35,7 @@ const CUSTOMER_TONE = 1000; // the lab's customer sends 1000 Hz
 const WAV_DIR = path.join(env('VOICE_LAB_WAV_DIR'), 'customer');
 const DOMAIN = env('SIP_DOMAIN');
 const SHOTS = process.env.E2E_SHOTS || '';
+const NOTIFY_LOG = env('E2E_NOTIFY_LOG');
 const T = 30_000;
 const TALK_MS = 3000; // audio each way before the checks need it
 const HOLD_MS = 3000;
@@ -163,7 +164,17 @@ async function ringAndAnswer(name) {
   const dialog = page.getByRole('alertdialog', { name: 'Incoming call' });
   await dialog.waitFor();
   await shot(`${name}-ringing`);
-  if (name === 'call1') await axe('the ringing call');
+  if (name === 'call1') {
+    await axe('the ringing call');
+    // The desktop notification went to the session's notification server.
+    const deadline = Date.now() + T;
+    let said = '';
+    while (!/Incoming call/.test(said) && Date.now() < deadline) {
+      said = fs.existsSync(NOTIFY_LOG) ? fs.readFileSync(NOTIFY_LOG, 'utf8') : '';
+      if (!/Incoming call/.test(said)) await sleep(100);
+    }
+    assert.match(said, /string "Incoming call"[\s\S]*string "customer"/, 'the incoming call notification');
+  }
   const answer = dialog.getByRole('button', { name: 'Answer' });
   await page.waitForFunction(() => document.activeElement?.textContent?.trim() === 'Answer');
   assert.match(await page.locator('[aria-live="assertive"]').textContent(), /Incoming call from customer/);
