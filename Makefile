@@ -100,5 +100,5 @@ voice-lab-down: ## Stop the voice lab
 voice-lab-status: ## Voice lab: what runs, SIP WebSocket URI, domain, extension credentials
 	@scripts/voice-lab.sh status
 
-run-voice: voice-lab ## The local stack inside the voice lab's namespace, with the lab's softphone settings
-	set -a; . .local/voice/lab.env; set +a; scripts/voice-lab.sh exec $(GO) run ./infra/cmd/agentdesk-local
+run-voice: voice-lab ## The local stack and (with a display) the desktop app inside the voice lab's namespace, with the lab's softphone settings; root
+	set -a; . .local/voice/lab.env; set +a; scripts/voice-lab.sh exec env GO=$(GO) scripts/run.sh

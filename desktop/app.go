@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/agentdesk/agentdesk/desktop/internal/core"
+	"github.com/agentdesk/agentdesk/desktop/internal/phone"
 	"github.com/agentdesk/agentdesk/desktop/internal/view"
 )
 
@@ -24,8 +25,9 @@ type Runtime interface {
 // exported methods are exactly the contract's (desktop/internal/view) and
 // each hands over to the Core.
 type App struct {
-	core *core.Core
-	rt   Runtime
+	core  *core.Core
+	rt    Runtime
+	phone *phone.Station // the Desktop station's softphone (phone.go)
 
 	mu  sync.Mutex
 	ctx context.Context // the Wails context, from startup

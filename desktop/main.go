@@ -74,7 +74,9 @@ func main() {
 	resolver := config.New(*server)
 	host, _ := os.Hostname()
 	app := &App{rt: wailsRuntime{}}
+	app.phone = newStation(app, resolver.Dir, log) // phone.go
 	app.core = core.New(core.Config{
+		Station:  app.phone,
 		Version:  version,
 		Platform: goruntime.GOOS,
 		Device:   api.Device{ID: resolver.DeviceID(), Name: core.DeviceName(host, goruntime.GOOS), Platform: goruntime.GOOS},

@@ -72,6 +72,9 @@ type Config struct {
 	// OnPushState, when set, is told every state of the push channel
 	// (logging, tests that must wait for it to be connected).
 	OnPushState func(session.PushStatus)
+	// Station runs what a station needs while its session lasts (the
+	// Desktop station's softphone); nil: nothing.
+	Station Station
 }
 
 // Timeouts of the Core's own requests.
@@ -100,6 +103,7 @@ type Core struct {
 	tok      *tokens
 
 	lastActivity atomic.Int64 // unix nanos
+	stationMode  atomic.Pointer[string]
 
 	run     sync.Mutex // guards what follows
 	keeper  *session.Keeper
@@ -275,13 +279,15 @@ func (c *Core) DetailsText() string {
 // State is the current state.
 func (c *Core) State() view.State {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m.State()
+	s := c.m.State()
+	c.mu.Unlock()
+	return c.withStation(s)
 }
 
 // Close stops the heartbeats and the push channel without ending the
 // session on the server (a relaunch restores it), and waits for them.
 func (c *Core) Close() {
+	c.stationEnded() // unregisters the softphone
 	c.run.Lock()
 	c.closed = true
 	c.stopKeeperLocked()
@@ -376,6 +382,7 @@ func (c *Core) perform(e wizard.Effect) wizard.Event {
 		return c.createSession(e)
 	case wizard.DoRunSession:
 		c.runSession(e.Session)
+		c.stationStarted(e.Session)
 	case wizard.DoLoadMe:
 		me, err := c.loadMe()
 		if err != nil {
@@ -609,6 +616,9 @@ func (c *Core) runSession(s api.Session) {
 	kc.Session = s
 	kc.RefreshToken = c.tok.Refresh
 	kc.LastActivity = func() time.Time { return time.Unix(0, c.lastActivity.Load()) }
+	if kc.OnCall == nil {
+		kc.OnCall = c.onCall
+	}
 	if me != nil {
 		kc.InactivityTimeout = time.Duration(me.Tenant.InactivityTimeoutMinutes) * time.Minute
 	}
@@ -633,6 +643,7 @@ func (c *Core) runSession(s api.Session) {
 		c.run.Unlock()
 		cancel()
 		c.log.Info("session ended", "session_id", id, "cause", end.Cause, "reason", end.Reason)
+		c.stationEnded()
 		ev := wizard.SessionEnded{SessionID: id, Cause: string(end.Cause), Reason: end.Reason, Holder: end.Holder}
 		if end.Problem != nil {
 			ev.Err = end.Problem
@@ -724,6 +735,7 @@ func (c *Core) startPush(url string) {
 				continue
 			}
 			c.background(wizard.MeLoaded{Me: me})
+			c.stationReloaded(me)
 		}
 	}()
 }
@@ -781,6 +793,7 @@ func (c *Core) onPushState(st session.PushStatus) {
 // token out and forgets it, and closes the push channel. Best effort: the
 // agent is signed out locally whatever the server says.
 func (c *Core) signOut() {
+	c.stationEnded()
 	c.run.Lock()
 	var sessionID string
 	if c.keeper != nil {

@@ -170,6 +170,7 @@ type opts struct {
 	hc           *http.Client
 	keeper       session.KeeperConfig
 	flag         string
+	station      core.Station
 }
 
 func newDesktop(t *testing.T, name string, o ...opts) *desktop {
@@ -196,6 +197,7 @@ func newDesktop(t *testing.T, name string, o ...opts) *desktop {
 		HTTPClient: op.hc, Now: op.now, Keeper: op.keeper,
 		Push:        session.PushConfig{MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond},
 		OnPushState: func(st session.PushStatus) { d.push <- st.State },
+		Station:     op.station,
 	})
 	t.Cleanup(d.Close)
 	return d

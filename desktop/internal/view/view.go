@@ -66,6 +66,9 @@ type State struct {
 	Modal    string            `json:"modal,omitempty"`
 	Deadline time.Time         `json:"deadline,omitempty"` // ModalInactivity: when the session ends
 	Link     ConnectivityState `json:"link"`
+	// Phone is the Desktop station's softphone (nil on the other stations
+	// and while signed out).
+	Phone *Phone `json:"phone,omitempty"`
 }
 
 // ConnectivityState is the signed-in app's connection to the backend.
@@ -165,6 +168,98 @@ type Banner struct {
 	FeaturesUnavailable bool   `json:"features_unavailable"`
 }
 
+// Registration states of the softphone. The profile icon carries a "voice
+// disconnected" mark whenever it is not PhoneRegistered.
+const (
+	PhoneRegistering  = "registering"
+	PhoneRegistered   = "registered"
+	PhoneReconnecting = "reconnecting" // lost; retrying with backoff
+	PhoneFailed       = "failed"       // PhoneReason says why; no retry follows
+)
+
+// Reasons of PhoneFailed.
+const (
+	PhoneReasonAuth          = "auth"           // the extension's SIP credentials are refused
+	PhoneReasonUnreachable   = "unreachable"    // the SIP server does not answer
+	PhoneReasonNotConfigured = "not_configured" // /v1/me has no softphone settings
+	PhoneReasonError         = "error"          // anything else (Detail)
+)
+
+// Call states (PhoneCall.State).
+const (
+	CallRinging    = "ringing" // incoming: Answer / Decline
+	CallCalling    = "calling" // outgoing, not answered yet
+	CallInCall     = "in_call"
+	CallHeld       = "held"        // we hold it (Resume)
+	CallRemoteHeld = "remote_held" // the other party holds it
+)
+
+// Phone is the Desktop station's softphone.
+type Phone struct {
+	Registration string     `json:"registration"` // Phone* above
+	Reason       string     `json:"reason,omitempty"`
+	Detail       string     `json:"detail,omitempty"` // the failure as text, for the admin
+	Extension    string     `json:"extension,omitempty"`
+	Call         *PhoneCall `json:"call,omitempty"`
+	// Error is the last call action that failed (dial, answer, hold,
+	// resume, dtmf, transfer, devices), cleared by the next one that
+	// works; or a device that did not open in the call (microphone: the
+	// other party hears silence; speaker: nothing is heard), cleared when
+	// the call ends.
+	Error   *PhoneError  `json:"error,omitempty"`
+	Devices AudioDevices `json:"devices"`
+}
+
+// PhoneError is a failed call action: Action is dial | answer | decline |
+// hangup | hold | resume | mute | dtmf | transfer | devices, or a device
+// that did not open: microphone | speaker | audio (both).
+type PhoneError struct {
+	Action string `json:"action"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// PhoneCall is the softphone's one call.
+type PhoneCall struct {
+	ID         string     `json:"id"`
+	Direction  string     `json:"direction"` // incoming | outgoing
+	Remote     string     `json:"remote"`    // the other party: number or SIP URI
+	State      string     `json:"state"`     // Call* above
+	Muted      bool       `json:"muted"`
+	AnsweredAt time.Time  `json:"answered_at,omitempty"` // zero until in_call (the call timer)
+	Stats      *CallStats `json:"stats,omitempty"`       // refreshed every 2 s in a call
+}
+
+// CallStats is the call's live quality.
+type CallStats struct {
+	RTTMs    float64 `json:"rtt_ms"`
+	JitterMs float64 `json:"jitter_ms"`
+	LossPct  float64 `json:"loss_pct"`
+	MOS      float64 `json:"mos"` // 1..4.5; 0 = not known yet
+	Codec    string  `json:"codec"`
+}
+
+// AudioDevices are the machine's microphones and speakers and the agent's
+// choice (device IDs; "" = the system default).
+type AudioDevices struct {
+	Microphones []AudioDevice `json:"microphones"`
+	Speakers    []AudioDevice `json:"speakers"`
+	Choice      AudioChoice   `json:"choice"`
+}
+
+// AudioDevice is one microphone or speaker.
+type AudioDevice struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Default bool   `json:"default"`
+}
+
+// AudioChoice is the chosen microphone, speaker and ringtone device.
+type AudioChoice struct {
+	Microphone string `json:"microphone"`
+	Speaker    string `json:"speaker"`
+	Ringtone   string `json:"ringtone"`
+}
+
 // The bound methods (desktop/app.go) each return the new State:
 //
 //	Init() State                      resolve server (flag, env, config file, saved), restore session
@@ -189,3 +284,17 @@ type Banner struct {
 //	SetLanguage(lang string) State
 //	Reload() State                    reload /v1/me (clears banners' stale state, retries a failed load)
 //	DetailsText() string              the Error.Details as text to copy
+//
+// The softphone's (desktop/phone.go), on the Desktop station:
+//
+//	Dial(to string) State             outgoing call from the dialpad
+//	Answer() State                    the ringing call
+//	Decline() State                   the ringing call (603)
+//	Hangup() State                    CANCEL while an outgoing call is not answered
+//	SetMuted(muted bool) State
+//	Hold() State                      re-INVITE a=sendonly
+//	Resume() State
+//	SendDTMF(digits string) State     0-9 * # A-D
+//	Transfer(to string) State         blind transfer; the call ends when accepted
+//	AudioDevices() State              lists the devices again
+//	SetAudioDevices(mic, speaker, ringtone string) State  saved in devices.json

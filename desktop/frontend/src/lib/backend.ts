@@ -33,6 +33,18 @@ export interface AppBindings {
   SetLanguage: Call<[lang: string], State>
   Reload: Call<[], State>
   DetailsText: Call<[], string>
+  // the softphone (desktop/phone.go), on the Desktop station
+  Dial: Call<[to: string], State>
+  Answer: Call<[], State>
+  Decline: Call<[], State>
+  Hangup: Call<[], State>
+  SetMuted: Call<[muted: boolean], State>
+  Hold: Call<[], State>
+  Resume: Call<[], State>
+  SendDTMF: Call<[digits: string], State>
+  Transfer: Call<[to: string], State>
+  AudioDevices: Call<[], State>
+  SetAudioDevices: Call<[microphone: string, speaker: string, ringtone: string], State>
 }
 
 /** The parts of the Wails runtime (window.runtime) the frontend uses. */
@@ -125,6 +137,17 @@ export const backend: Backend = {
   SetLanguage: (lang) => call('SetLanguage', lang),
   Reload: () => call('Reload'),
   DetailsText: () => call('DetailsText'),
+  Dial: (to) => call('Dial', to),
+  Answer: () => call('Answer'),
+  Decline: () => call('Decline'),
+  Hangup: () => call('Hangup'),
+  SetMuted: (muted) => call('SetMuted', muted),
+  Hold: () => call('Hold'),
+  Resume: () => call('Resume'),
+  SendDTMF: (digits) => call('SendDTMF', digits),
+  Transfer: (to) => call('Transfer', to),
+  AudioDevices: () => call('AudioDevices'),
+  SetAudioDevices: (mic, speaker, ringtone) => call('SetAudioDevices', mic, speaker, ringtone),
 
   onView(cb) {
     const rt = window.runtime

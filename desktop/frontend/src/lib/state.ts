@@ -119,6 +119,67 @@ export interface ConnectivityState {
   retry_at?: GoTime
 }
 
+/** The softphone's registration (view.Phone*). */
+export type Registration = 'registering' | 'registered' | 'reconnecting' | 'failed'
+/** Why the registration failed. */
+export type RegistrationReason = 'auth' | 'unreachable' | 'not_configured' | 'error'
+export type CallState = 'ringing' | 'calling' | 'in_call' | 'held' | 'remote_held'
+
+export interface CallStats {
+  rtt_ms: number
+  jitter_ms: number
+  loss_pct: number
+  /** 1..4.5; 0 = not known yet */
+  mos: number
+  codec: string
+}
+
+export interface PhoneCall {
+  id: string
+  direction: 'incoming' | 'outgoing' | string
+  remote: string
+  state: CallState | string
+  muted: boolean
+  /** zero until in_call: the call timer counts from here */
+  answered_at?: GoTime
+  stats?: CallStats | null
+}
+
+/** A failed call action: dial | answer | decline | hangup | hold | resume | mute | dtmf | transfer | devices */
+export interface PhoneError {
+  action: string
+  detail?: string
+}
+
+export interface AudioDevice {
+  id: string
+  name: string
+  default: boolean
+}
+
+export interface AudioChoice {
+  microphone: string
+  speaker: string
+  ringtone: string
+}
+
+export interface AudioDevices {
+  microphones: AudioDevice[] | null
+  speakers: AudioDevice[] | null
+  choice: AudioChoice
+}
+
+/** The Desktop station's softphone (absent on the other stations). */
+export interface Phone {
+  registration: Registration | string
+  reason?: RegistrationReason | string
+  detail?: string
+  extension?: string
+  call?: PhoneCall | null
+  error?: PhoneError | null
+  devices: AudioDevices
+}
+
 export interface State {
   /** Grows with every change on the Go side: a lower one is stale. */
   seq?: number
@@ -140,6 +201,7 @@ export interface State {
   modal?: Modal | string
   deadline?: GoTime
   link: ConnectivityState
+  phone?: Phone | null
 }
 
 /** The state shown before Init has answered (and while bindings are missing). */
@@ -179,6 +241,17 @@ export function normalize(s: State): State {
       station: normalizeStation(out.tasks.station),
       queues: (out.tasks.queues ?? []).map((q) => ({ ...q, channels: q.channels ?? [] })),
       banners: out.tasks.banners ?? [],
+    }
+  }
+  if (out.phone) {
+    const d = out.phone.devices
+    out.phone = {
+      ...out.phone,
+      devices: {
+        microphones: d?.microphones ?? [],
+        speakers: d?.speakers ?? [],
+        choice: d?.choice ?? { microphone: '', speaker: '', ringtone: '' },
+      },
     }
   }
   return out

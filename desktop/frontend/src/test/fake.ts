@@ -43,6 +43,17 @@ export function installFake(initial: State): Fake {
     }),
     Reload: vi.fn(answer),
     DetailsText: vi.fn(() => Promise.resolve('What failed: GET /v1/me')),
+    Dial: vi.fn(answer),
+    Answer: vi.fn(answer),
+    Decline: vi.fn(answer),
+    Hangup: vi.fn(answer),
+    SetMuted: vi.fn(answer),
+    Hold: vi.fn(answer),
+    Resume: vi.fn(answer),
+    SendDTMF: vi.fn(answer),
+    Transfer: vi.fn(answer),
+    AudioDevices: vi.fn(answer),
+    SetAudioDevices: vi.fn(answer),
   }
   const callbacks = new Set<(...d: unknown[]) => void>()
   const clipboard = vi.fn((_text: string) => Promise.resolve(true))

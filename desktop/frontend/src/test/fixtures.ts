@@ -1,5 +1,5 @@
 // State fixtures, one per step, as the Go side would send them.
-import type { State } from '../lib/state'
+import type { Phone, State } from '../lib/state'
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z'
 
@@ -60,6 +60,22 @@ export const holder = {
   on_call: true,
 }
 
+export const desktopTasks = { ...tasks, station: { ...tasks.station, mode: 'desktop' as const, dial_number: '' } }
+
+/** phoneFixture is the Desktop station's phone, registered, with devices. */
+export function phoneFixture(over: Partial<Phone> = {}): Phone {
+  return {
+    registration: 'registered',
+    extension: '1001',
+    devices: {
+      microphones: [{ id: 'mic-1', name: 'USB headset', default: true }],
+      speakers: [{ id: 'spk-1', name: 'USB headset', default: true }],
+      choice: { microphone: '', speaker: '', ringtone: '' },
+    },
+    ...over,
+  }
+}
+
 /** One fixture for every step of the contract (and the modals). */
 export function everyStep(): Record<string, State> {
   return {
@@ -110,6 +126,27 @@ export function everyStep(): Record<string, State> {
     }),
     taken_over: base({ step: 'tasks', tasks, modal: 'taken_over', holder }),
     inactivity: base({ step: 'tasks', tasks, modal: 'inactivity', deadline: new Date(Date.now() + 60_000).toISOString() }),
+    phone_failed: base({ step: 'tasks', tasks: desktopTasks, phone: phoneFixture({ registration: 'failed', reason: 'auth', error: { action: 'dial', detail: '404' } }) }),
+    phone_ringing: base({
+      step: 'tasks',
+      tasks: desktopTasks,
+      phone: phoneFixture({ call: { id: 'c1', direction: 'incoming', remote: 'customer', state: 'ringing', muted: false, answered_at: ZERO_TIME } }),
+    }),
+    phone_in_call: base({
+      step: 'tasks',
+      tasks: desktopTasks,
+      phone: phoneFixture({
+        call: {
+          id: 'c1',
+          direction: 'incoming',
+          remote: 'customer',
+          state: 'held',
+          muted: true,
+          answered_at: new Date(Date.now() - 65_000).toISOString(),
+          stats: { rtt_ms: 40, jitter_ms: 2, loss_pct: 0, mos: 4.4, codec: 'opus' },
+        },
+      }),
+    }),
     microsoft: base({ step: 'microsoft', error: { code: 'microsoft_unavailable' } }),
     teams_signin: base({ step: 'teams_signin' }),
     load_failed: base({
