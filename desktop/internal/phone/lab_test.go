@@ -4,10 +4,6 @@ package phone
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -15,52 +11,12 @@ import (
 
 	"github.com/agentdesk/agentdesk/desktop/internal/view"
 	"github.com/agentdesk/agentdesk/infra/voice"
+	"github.com/agentdesk/agentdesk/infra/voice/labtest"
 	"github.com/agentdesk/agentdesk/shared/api"
 )
 
-// The lab's addresses exist only inside its network namespace, and the
-// softphone makes its sockets on goroutines of its own: the test runs
-// again as a child process inside the namespace (as the softphone's does).
-const labEnvVar = "AGENTDESK_PHONE_LAB"
-
-type labInfo struct {
-	Script, Netns, Dir string
-	Env                map[string]string
-}
-
 // TestStationLab brings the voice lab up and runs TestStationInLab inside it.
-func TestStationLab(t *testing.T) {
-	if os.Getenv(labEnvVar) != "" {
-		t.Skip("inside the lab: TestStationInLab runs")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("voice lab: needs root to create a network namespace; run the tests as root to include it")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	lab, err := voice.Start(ctx, voice.Options{Netns: fmt.Sprintf("agentdesk-phtest-%d", os.Getpid()), Dir: t.TempDir()})
-	if errors.Is(err, voice.ErrUnsupported) {
-		t.Skipf("voice lab: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if t.Failed() {
-			t.Logf("lab logs:\n%s", lab.Logs(15))
-		}
-		if err := lab.Stop(context.Background()); err != nil {
-			t.Error(err)
-		}
-	}()
-	info, _ := json.Marshal(labInfo{Script: lab.Script, Netns: lab.Netns, Dir: lab.Dir, Env: lab.Env})
-	cmd := lab.Command(ctx, os.Args[0], "-test.run=^TestStationInLab$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), labEnvVar+"="+string(info))
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("the test inside the lab: %v", err)
-	}
-}
+func TestStationLab(t *testing.T) { labtest.Run(t, "phtest", "^TestStationInLab$") }
 
 // notes is a Notifier that keeps the notifications.
 type notes struct {
@@ -77,15 +33,7 @@ func (n *notes) Notify(title, body string) {
 // TestStationInLab: the Desktop station as the Tasks page drives it,
 // against Kamailio, rtpengine and the lab's baresip agents.
 func TestStationInLab(t *testing.T) {
-	raw := os.Getenv(labEnvVar)
-	if raw == "" {
-		t.Skip("runs inside the voice lab only (TestStationLab starts it)")
-	}
-	var info labInfo
-	if err := json.Unmarshal([]byte(raw), &info); err != nil {
-		t.Fatal(err)
-	}
-	lab := &voice.Lab{Script: info.Script, Netns: info.Netns, Dir: info.Dir, Env: info.Env}
+	lab := labtest.Lab(t)
 	subs, err := lab.Subscribers()
 	if err != nil {
 		t.Fatal(err)

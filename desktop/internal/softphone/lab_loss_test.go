@@ -4,65 +4,24 @@ package softphone
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/agentdesk/agentdesk/infra/voice"
+	"github.com/agentdesk/agentdesk/infra/voice/labtest"
 	"github.com/agentdesk/agentdesk/infra/voice/tone"
 )
 
 // TestLabLoss brings a voice lab up and runs TestInLabLoss inside its
 // namespace (as TestLab does for TestInLab).
-func TestLabLoss(t *testing.T) {
-	if os.Getenv(labEnvVar) != "" {
-		t.Skip("inside the lab: TestInLabLoss runs")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("voice lab: needs root to create a network namespace; run the tests as root to include it")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	lab, err := voice.Start(ctx, voice.Options{Netns: fmt.Sprintf("agentdesk-sploss-%d", os.Getpid()), Dir: t.TempDir()})
-	if errors.Is(err, voice.ErrUnsupported) {
-		t.Skipf("voice lab: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if t.Failed() {
-			t.Logf("lab logs:\n%s", lab.Logs(15))
-		}
-		if err := lab.Stop(context.Background()); err != nil {
-			t.Error(err)
-		}
-	}()
-	info, _ := json.Marshal(labInfo{Netns: lab.Netns, Dir: lab.Dir, Env: lab.Env})
-	cmd := lab.Command(ctx, os.Args[0], "-test.run=^TestInLabLoss$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), labEnvVar+"="+string(info))
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("the loss tests inside the lab: %v", err)
-	}
-}
+func TestLabLoss(t *testing.T) { labtest.Run(t, "sploss", "^TestInLabLoss$") }
 
 // TestInLabLoss: our softphone calls the tone agent with random loss on
 // the WebRTC leg (voice.Lab.SetLoss); the tone must come through both ways
 // in more than 95% of the 20 ms frames without loss, 80% at 10%.
 func TestInLabLoss(t *testing.T) {
-	raw := os.Getenv(labEnvVar)
-	if raw == "" {
-		t.Skip("runs inside the voice lab only (TestLabLoss starts it)")
-	}
-	var info labInfo
-	if err := json.Unmarshal([]byte(raw), &info); err != nil {
-		t.Fatal(err)
-	}
-	lab := &voice.Lab{Netns: info.Netns, Dir: info.Dir, Env: info.Env}
+	lab := labtest.Lab(t)
 	subs, err := lab.Subscribers()
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ package softphone
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,81 +13,29 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/infra/voice"
+	"github.com/agentdesk/agentdesk/infra/voice/labtest"
 	"github.com/agentdesk/agentdesk/infra/voice/tone"
 	"github.com/emiago/sipgo/sip"
 )
-
-// The lab's addresses exist only inside its network namespace, and pion
-// and sipgo make their sockets on goroutines of their own: the lab tests
-// run as a child test process started inside the namespace (ip netns
-// exec), which gets the lab's settings in labEnvVar.
-const labEnvVar = "AGENTDESK_SOFTPHONE_LAB"
-
-type labInfo struct {
-	Script     string // scripts/voice-lab.sh (restart-kamailio)
-	Netns, Dir string
-	Env        map[string]string
-}
 
 const (
 	listen   = 3 * time.Second
 	minRatio = 0.95
 )
 
-// TestLab brings the voice lab up and runs TestInLab inside it.
+// TestLab brings the voice lab up and runs TestInLab inside it;
+// SOFTPHONE_LAB_RUN narrows it to some of TestInLab's subtests.
 func TestLab(t *testing.T) {
-	if os.Getenv(labEnvVar) != "" {
-		t.Skip("inside the lab: TestInLab runs")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("voice lab: needs root to create a network namespace; run the tests as root to include it")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	lab, err := voice.Start(ctx, voice.Options{Netns: fmt.Sprintf("agentdesk-sptest-%d", os.Getpid()), Dir: t.TempDir()})
-	if errors.Is(err, voice.ErrUnsupported) {
-		t.Skipf("voice lab: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if t.Failed() {
-			t.Logf("lab logs:\n%s", lab.Logs(15))
-		}
-		if err := lab.Stop(context.Background()); err != nil {
-			t.Error(err)
-		}
-	}()
-	info, _ := json.Marshal(labInfo{Script: lab.Script, Netns: lab.Netns, Dir: lab.Dir, Env: lab.Env})
 	run := "^TestInLab$"
 	if r := os.Getenv("SOFTPHONE_LAB_RUN"); r != "" {
 		run += "/" + r // e.g. customer: one of TestInLab's subtests
 	}
-	cmd := lab.Command(ctx, os.Args[0], "-test.run="+run, "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), labEnvVar+"="+string(info))
-	// The child's verbose output goes straight through, as it comes.
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("the tests inside the lab: %v", err)
-	}
+	labtest.Run(t, "sptest", run)
 }
 
 // TestInLab: our softphone against Kamailio, rtpengine and baresip.
 func TestInLab(t *testing.T) {
-	raw := os.Getenv(labEnvVar)
-	if raw == "" {
-		t.Skip("runs inside the voice lab only (TestLab starts it)")
-	}
-	var info labInfo
-	if err := json.Unmarshal([]byte(raw), &info); err != nil {
-		t.Fatal(err)
-	}
-	lab := &voice.Lab{Script: info.Script, Netns: info.Netns, Dir: info.Dir, Env: info.Env}
-	// The script acts on the lab its environment names (this test's own,
-	// never the default one).
-	t.Setenv("VOICE_LAB_NETNS", info.Netns)
-	t.Setenv("VOICE_LAB_DIR", info.Dir)
+	lab := labtest.Lab(t)
 	subs, err := lab.Subscribers()
 	if err != nil {
 		t.Fatal(err)
