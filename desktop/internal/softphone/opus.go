@@ -25,8 +25,10 @@ type Opus struct {
 	// (libopus alone would pick about 51 kbit/s for 48 kHz mono).
 	Bitrate int
 	// ExpectedLoss is the packet loss (percent) the encoder plans its
-	// redundancy for at the start of a call; 10 when zero. The peer's
-	// receiver reports then adjust it (fec.go).
+	// redundancy for at the start of a call; when zero, the floor of the
+	// adaptation (fecMinLoss, 5): enough for libopus to code speech with
+	// its redundancy from the first frame, no more until the peer's
+	// receiver reports say so (fec.go).
 	ExpectedLoss int
 
 	wantLoss atomic.Int32 // set by expectLoss, taken by Encode; 0: no change
@@ -56,7 +58,7 @@ func (o *Opus) ForCall() (Codec, error) {
 	}
 	loss := o.ExpectedLoss
 	if loss == 0 {
-		loss = 10
+		loss = fecMinLoss
 	}
 	if err := enc.SetInBandFEC(true); err != nil {
 		return nil, err
