@@ -118,7 +118,7 @@ func (bn *bench) setup(ctx context.Context) error {
 	defer p.Close()
 	to := bn.uri(bn.lab.Env["VOICE_LAB_TONE_NUMBER"])
 	for i := 0; i < bn.o.Setups; i++ {
-		cur = &probe{}
+		cur = newProbe()
 		t0 := time.Now()
 		call, err := p.Dial(ctx, to)
 		if err != nil {
@@ -128,8 +128,14 @@ func (bn *bench) setup(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		packet := time.Since(t0) // WaitAudio returns at the first packet
+		played, err := cur.waitFirst(t0, 2*time.Second)
+		if err != nil {
+			return fmt.Errorf("ours, call %d: %w", i+1, err)
+		}
 		bn.r.SetupOurs = append(bn.r.SetupOurs, d)
-		bn.r.DialOurs = append(bn.r.DialOurs, cur.firstAt().Sub(t0))
+		bn.r.DialOurs = append(bn.r.DialOurs, packet)
+		bn.r.PlayOurs = append(bn.r.PlayOurs, played)
 		if err := call.Hangup(ctx); err != nil {
 			return err
 		}
@@ -264,7 +270,7 @@ func (bn *bench) loss(ctx context.Context) error {
 		for i := 0; i < bn.o.Repeats; i++ {
 			// Ours.
 			before, _ := bn.lab.Recordings("tone")
-			cur = &probe{}
+			cur = newProbe()
 			call, err := p.Dial(ctx, to)
 			if err != nil {
 				return err
@@ -278,7 +284,7 @@ func (bn *bench) loss(ctx context.Context) error {
 			t0 := time.Now()
 			cur.record()
 			time.Sleep(bn.o.Listen)
-			s, rate := cur.recording()
+			s, rate, span := cur.recording()
 			lasted := time.Since(t0)
 			if err := lossless(); err != nil {
 				return err
@@ -286,7 +292,7 @@ func (bn *bench) loss(ctx context.Context) error {
 			if err := call.Hangup(ctx); err != nil {
 				return err
 			}
-			row.OursRecv.add(s, rate, 440, lasted)
+			row.OursRecv.add(s, rate, 440, span)
 			w, err := bn.recording(ctx, len(before))
 			if err != nil {
 				return err

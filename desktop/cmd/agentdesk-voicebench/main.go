@@ -50,7 +50,7 @@ func main() {
 	var o options
 	flag.IntVar(&o.Setups, "setups", 10, "calls per client for the call setup time (median)")
 	flag.DurationVar(&o.Listen, "listen", 3*time.Second, "audio judged per call under loss")
-	flag.IntVar(&o.Repeats, "repeats", 2, "calls per client and loss level")
+	flag.IntVar(&o.Repeats, "repeats", 4, "calls per client and loss level")
 	flag.IntVar(&o.Calls, "calls", 5, "concurrent calls for CPU and memory per call")
 	flag.DurationVar(&o.Busy, "busy", 5*time.Second, "how long the concurrent calls are measured")
 	flag.IntVar(&o.Bursts, "bursts", 5, "tone bursts through the echo agent per client")

@@ -3,8 +3,8 @@
 package main
 
 import (
+	"fmt"
 	"math"
-	"slices"
 	"sync"
 	"time"
 
@@ -12,19 +12,24 @@ import (
 )
 
 // probe is the softphone's speaker in the benchmark: it notes when the
-// first audio frame came, keeps the samples when asked, and notes the
-// arrival of every tone burst (the echo test).
+// first audio frame came, keeps the samples when asked (with the times of
+// the first and last frame kept), and notes the arrival of every tone
+// burst (the echo test).
 type probe struct {
 	keep  bool
 	burst float64 // Hz whose onsets are noted; 0: none
 
-	mu      sync.Mutex
-	rate    int
-	first   time.Time
-	samples []float64
-	quiet   int // frames without the burst tone since the last one with it
-	onsets  []time.Time
+	mu          sync.Mutex
+	rate        int
+	first       time.Time
+	got         chan struct{} // closed at the first frame
+	samples     []float64
+	kept, until time.Time // the first and the last frame kept
+	quiet       int       // frames without the burst tone since the last one with it
+	onsets      []time.Time
 }
+
+func newProbe() *probe { return &probe{got: make(chan struct{})} }
 
 func (p *probe) Start(rate int) error {
 	p.mu.Lock()
@@ -37,10 +42,14 @@ func (p *probe) Write(pcm []int16) error {
 	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	// The first frame with sound: a playout loop may write silence
-	// before any packet has come.
-	if p.first.IsZero() && slices.ContainsFunc(pcm, func(v int16) bool { return v != 0 }) {
+	// The first frame: the softphone's playout writes nothing before it
+	// has decoded the peer's first packet (playout_test.go checks that the
+	// first write is that frame, never concealment).
+	if p.first.IsZero() {
 		p.first = now
+		if p.got != nil {
+			close(p.got)
+		}
 	}
 	if !p.keep && p.burst == 0 {
 		return nil
@@ -50,7 +59,11 @@ func (p *probe) Write(pcm []int16) error {
 		x[i] = float64(v) / 32768
 	}
 	if p.keep {
+		if p.samples == nil {
+			p.kept = now
+		}
 		p.samples = append(p.samples, x...)
+		p.until = now
 	}
 	if p.burst != 0 {
 		if (tone.Detector{SampleRate: p.rate, Freq: p.burst}).JudgeFrame(x).Present {
@@ -81,10 +94,33 @@ func (p *probe) firstAt() time.Time {
 	return p.first
 }
 
-func (p *probe) recording() ([]float64, int) {
+// waitFirst waits (up to limit) for the first frame and returns the time
+// from t0 to it; an error when none came or it came before t0.
+func (p *probe) waitFirst(t0 time.Time, limit time.Duration) (time.Duration, error) {
+	select {
+	case <-p.got:
+	case <-time.After(limit):
+		return 0, fmt.Errorf("no audio frame reached the speaker within %v", limit)
+	}
+	d := p.firstAt().Sub(t0)
+	if d <= 0 {
+		return 0, fmt.Errorf("the first audio frame at %v, %v after the dial", p.firstAt(), d)
+	}
+	return d, nil
+}
+
+// recording is what was kept and the span it covers: from the first
+// frame kept to the end of the last (20 ms each), so that a frame the
+// playout skipped in between counts as missing, as it would in a
+// continuous capture.
+func (p *probe) recording() ([]float64, int, time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return append([]float64(nil), p.samples...), p.rate
+	var span time.Duration
+	if len(p.samples) > 0 {
+		span = p.until.Sub(p.kept) + 20*time.Millisecond
+	}
+	return append([]float64(nil), p.samples...), p.rate, span
 }
 
 func (p *probe) arrivals() []time.Time {

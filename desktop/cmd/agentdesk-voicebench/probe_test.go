@@ -57,3 +57,37 @@ func TestBurstsAndProbe(t *testing.T) {
 		t.Error("no first frame with sound")
 	}
 }
+
+// TestProbeFirstFrame: the dial → audio measure is the time to the first
+// frame written, and it fails rather than report a zero or negative one.
+func TestProbeFirstFrame(t *testing.T) {
+	p := newProbe()
+	_ = p.Start(8000)
+	t0 := time.Now()
+	if d, err := p.waitFirst(t0, 10*time.Millisecond); err == nil {
+		t.Errorf("no frame written, yet %v", d)
+	}
+	_ = p.Write(make([]int16, 160)) // silence is a frame too: the playout decoded it
+	d, err := p.waitFirst(t0, time.Second)
+	if err != nil || d <= 0 {
+		t.Errorf("after a frame: %v, %v", d, err)
+	}
+	if _, err := p.waitFirst(time.Now().Add(time.Hour), time.Second); err == nil {
+		t.Error("a first frame before the dial passed")
+	}
+}
+
+// TestProbeRecordingSpan: the span of a recording runs from its first
+// frame to the end of its last, gaps included.
+func TestProbeRecordingSpan(t *testing.T) {
+	p := newProbe()
+	_ = p.Start(8000)
+	p.record()
+	_ = p.Write(make([]int16, 160))
+	time.Sleep(50 * time.Millisecond) // a pause of the playout
+	_ = p.Write(make([]int16, 160))
+	s, rate, span := p.recording()
+	if len(s) != 320 || rate != 8000 || span < 70*time.Millisecond {
+		t.Errorf("%d samples at %d Hz over %v; want 320 at 8000 over at least 70ms", len(s), rate, span)
+	}
+}

@@ -28,7 +28,8 @@ type results struct {
 	CodecOurs, CodecJs string
 
 	SetupOurs, SetupJs []time.Duration // INVITE sent -> first audio packet
-	DialOurs, DialJs   []time.Duration // dial -> first audio, media setup included
+	DialOurs, DialJs   []time.Duration // dial -> first audio packet, media setup included
+	PlayOurs           []time.Duration // dial -> first decoded frame at ours' speaker
 	Ours, Js           loadResult
 	Loss               []lossRow
 	EchoOurs, EchoJs   []time.Duration
@@ -158,14 +159,16 @@ func (r *results) markdown(o options) string {
 
 	so, sj := median(r.SetupOurs), median(r.SetupJs)
 	w("## Call setup time\n\n")
-	w("Calls to the tone agent, the two clients alternating, %d each. *INVITE → audio*: from the INVITE sent (ours: `Call.WaitAudio`; JsSIP: its `sending` event) to the first audio packet received (ours: the first RTP packet; JsSIP: the remote track's `unmute` or `getStats` counting a packet). *Dial → audio*: from `Phone.Dial` / `ua.call()`, creating the offer (ICE gathering) included, to the first audio frame decoded (ours) or the same first packet (JsSIP).\n\n", len(r.SetupOurs))
+	w("Calls to the tone agent, the two clients alternating, %d each. *INVITE → audio*: from the INVITE sent (ours: `Call.WaitAudio`; JsSIP: its `sending` event) to the first audio packet received (ours: the first RTP packet; JsSIP: the remote track's `unmute` or `getStats` counting a packet). *Dial → first packet*: from `Phone.Dial` / `ua.call()`, creating the offer (ICE gathering) included, to that same first packet (ours: when `Call.WaitAudio` returns). *Dial → audio played* (ours only): from `Phone.Dial` to the first decoded frame written to the speaker (the playout's first real frame, never concealment; after the jitter buffer has filled to its 40 ms floor), which JsSIP's page cannot observe the same way.\n\n", len(r.SetupOurs))
 	w("| | ours (median) | JsSIP (median) | ours ÷ JsSIP | target | ours min .. max | JsSIP min .. max |\n|---|---|---|---|---|---|---|\n")
 	w("| INVITE → audio | %s | %s | %s | ≤ 1.0 %s | %s | %s |\n", ms(so), ms(sj), ratio(float64(so), float64(sj)), verdict(so <= sj), spread(r.SetupOurs), spread(r.SetupJs))
 	do, dj := median(r.DialOurs), median(r.DialJs)
-	w("| dial → audio | %s | %s | %s | | %s | %s |\n\n", ms(do), ms(dj), ratio(float64(do), float64(dj)), spread(r.DialOurs), spread(r.DialJs))
+	w("| dial → first packet | %s | %s | %s | | %s | %s |\n", ms(do), ms(dj), ratio(float64(do), float64(dj)), spread(r.DialOurs), spread(r.DialJs))
+	w("| dial → audio played | %s | | | | %s | |\n\n", ms(median(r.PlayOurs)), spread(r.PlayOurs))
 
 	w("## Tone frames surviving random loss\n\n")
-	w("Random loss (`Lab.SetLoss`: iptables `statistic` drops on the leg between rtpengine and the WebRTC client, each way) while each client calls the tone agent, %d calls of %v each per client and level; the loss starts once the call's audio flows and ends before the hang-up, so that it measures the media path, not how a handshake rides out loss (at 20%% a DTLS handshake can take longer than the call). *Received*: the share of 20 ms frames of what the client played out (ours: the frames its speaker got, counted against the call's length so that a frame never played counts as missing; JsSIP: the remote audio captured from WebAudio) that carry the tone agent's 440 Hz. *Sent*: the same for the 1000 Hz the client sent, in the tone agent's recording. Target: ours ÷ Chromium ≥ 1.0 on what the client receives (its jitter buffer and concealment at work).\n\n", o.Repeats, o.Listen)
+	w("Random loss (`Lab.SetLoss`: iptables `statistic` drops on the leg between rtpengine and the WebRTC client, each way) while each client calls the tone agent, %d calls of %v each per client and level; the loss starts once the call's audio flows and ends before the hang-up, so that it measures the media path, not how a handshake rides out loss (at 20%% a DTLS handshake can take longer than the call). *Received*: the share of 20 ms frames of what the client played out (both counted from the first frame recorded to the last, the same way: ours, the frames its speaker got, over the time from the first to the end of the last, so that a frame the playout skipped counts as missing; JsSIP, the remote audio captured continuously from WebAudio) that carry the tone agent's 440 Hz. *Sent*: the same for the 1000 Hz the client sent, in the tone agent's recording. Target: ours ÷ Chromium ≥ 1.0 on what the client receives (its jitter buffer and concealment at work).\n\n"+
+		"What each side can do here: the tone agent (baresip) sends Opus in its CELT mode, which carries no in-band FEC, so what a client receives rests on its concealment (ours: libopus PLC; Chromium: NetEq's concealment). On a pure tone libopus's CELT concealment is at its weakest (linear prediction leaves almost no residual to extend, and about one single concealed frame in ten fades to near silence in our unit runs), which is where ours loses frames at 20%%. Ours sends with in-band FEC, its expected loss following the peer's RTCP receiver reports (smoothed, 5..40%%, once a second, as WebRTC does); baresip reports only every few seconds, so in these %v windows ours stays at the 5%% it starts with. libopus switches to its SILK layer (where the redundancy lives) once the expected loss exceeds a threshold that falls toward 0%% as its speech estimate rises: speech keeps its redundancy at 5%%, while a steady tone, music to the classifier, stays in CELT below about 8%% (so it did here). The *sent* columns thus tell more about baresip's concealment of either encoder's tone than about speech.\n\n", o.Repeats, o.Listen, o.Listen)
 	w("| loss | ours received | JsSIP received | ours ÷ Chromium | target | ours sent | JsSIP sent | packets dropped |\n|---|---|---|---|---|---|---|---|\n")
 	for _, l := range r.Loss {
 		a, c := l.OursRecv.share(), l.JsRecv.share()

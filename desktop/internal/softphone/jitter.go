@@ -34,6 +34,7 @@ type jitterBuffer struct {
 	next    uint64            // the next to give out
 	playing bool              // false while filling up to the target depth
 	under   int               // pops in a row with nothing buffered
+	covered int               // stand-ins played for next, next+1, … while nothing was buffered
 	excess  int               // pops in a row deeper than the target allows
 	stale   int               // packets in a row from more than maxJump back
 	played  uint64            // bit i: next−1−i was given out (to tell duplicates from late packets)
@@ -103,7 +104,7 @@ func (j *jitterBuffer) push(seq uint16, ts uint32, payload []byte, arrival time.
 
 func (j *jitterBuffer) reset(ext uint64) {
 	clear(j.packets)
-	j.started, j.highest, j.next, j.playing, j.under, j.excess, j.stale, j.played = true, ext, ext, false, 0, 0, 0, 0
+	j.started, j.highest, j.next, j.playing, j.under, j.covered, j.excess, j.stale, j.played = true, ext, ext, false, 0, 0, 0, 0, 0
 	j.highest-- // nothing kept yet
 	j.haveLast = false
 }
@@ -152,26 +153,40 @@ func (j *jitterBuffer) pop() jbFrame {
 		if j.depth() == 0 || j.depth() < j.target() {
 			return jbFrame{}
 		}
-		j.playing, j.under = true, 0
+		j.playing, j.under, j.covered = true, 0, 0
+	}
+	// Stand-ins played while nothing was buffered took the turns of the
+	// frames that a later packet now shows lost: those frames are not
+	// concealed a second time (a shorter gap for the listener, and the
+	// delay does not grow). A frame that came after all plays, and the
+	// stand-ins become delay (see dropExcess).
+	for j.covered > 0 && j.depth() > 0 {
+		if _, ok := j.packets[j.next]; ok {
+			break
+		}
+		j.lost++
+		j.advance(false)
+		j.covered--
 	}
 	if p, ok := j.packets[j.next]; ok {
 		j.advance(true)
-		j.under = 0
+		j.under, j.covered = 0, 0
 		return jbFrame{kind: frameReady, payload: p}
 	}
 	if j.depth() > 0 { // a later packet is here: this one is lost
 		j.lost++
 		j.advance(false)
-		j.under = 0
+		j.under, j.covered = 0, 0
 		return jbFrame{kind: frameMissing, next: j.packets[j.next]}
 	}
 	// Nothing buffered: conceal without moving on, so a packet that is
 	// only late still plays (the delay grows by a frame; see dropExcess).
 	j.under++
 	if j.under > maxUnderrun {
-		j.playing = false // the peer paused: fill up again when it is back
+		j.playing, j.covered = false, 0 // the peer paused: fill up again when it is back
 		return jbFrame{}
 	}
+	j.covered++
 	return jbFrame{kind: frameMissing}
 }
 

@@ -220,3 +220,38 @@ func TestJitterEstimate(t *testing.T) {
 		t.Fatalf("150 ms jitter: %+v", s)
 	}
 }
+
+// TestJitterBufferStandInCoversLostFrame: a frame concealed while nothing
+// was buffered stands for the frame whose turn it was; when a later
+// packet shows that frame lost, it is not concealed again.
+func TestJitterBufferStandInCoversLostFrame(t *testing.T) {
+	f := newFeed()
+	f.push(1, 0)
+	f.push(2, 1)
+	// 3 and 4 are lost: at 3's turn nothing is buffered.
+	if got := f.pop(t, 3); !same(got, []int{1, 2, -1}) {
+		t.Fatalf("popped %v", got)
+	}
+	f.push(5, 4)
+	fr := f.jb.pop() // 3 was played by the stand-in: this is 4's turn
+	if fr.kind != frameMissing || len(fr.next) != 1 || fr.next[0] != 5 {
+		t.Fatalf("after the stand-in: %+v, want 4 missing with 5 for FEC", fr)
+	}
+	if got := f.pop(t, 1); !same(got, []int{5}) {
+		t.Fatalf("popped %v", got)
+	}
+	if s := f.jb.stats(); s.Lost != 2 || s.Late != 0 {
+		t.Fatalf("stats %+v, want 2 lost", s)
+	}
+	// Two stand-ins, then a packet two frames on: both covered, none
+	// concealed twice; 8 is missing at its turn (FEC from 9).
+	f.push(6, 5)
+	f.pop(t, 1)
+	if got := f.pop(t, 2); !same(got, []int{-1, -1}) { // 7, 8: nothing buffered
+		t.Fatalf("popped %v", got)
+	}
+	f.push(9, 8)
+	if got := f.pop(t, 1); !same(got, []int{9}) {
+		t.Fatalf("after two stand-ins: %v, want 9 at once", got)
+	}
+}

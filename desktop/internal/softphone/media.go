@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 )
@@ -71,12 +72,21 @@ func newMediaSession(cfg *Config, src AudioSource, sink AudioSink) (*mediaSessio
 		return nil, err
 	}
 	m.wg.Add(1)
-	go func() { // RTCP from the peer: read so that pion's interceptors run
+	go func() { // RTCP from the peer: read so that pion's interceptors run, and to adapt our FEC to its receiver reports
 		defer m.wg.Done()
+		var fec fecAdapter
 		buf := make([]byte, 1500)
 		for {
-			if _, _, err := sender.Read(buf); err != nil {
+			n, _, err := sender.Read(buf)
+			if err != nil {
 				return
+			}
+			pkts, err := rtcp.Unmarshal(buf[:n])
+			if err != nil {
+				continue // one we do not know: the interceptors have seen it
+			}
+			if enc := sender.GetParameters().Encodings; len(enc) > 0 {
+				fec.onRTCP(pkts, uint32(enc[0].SSRC), m.sendCodec(), time.Now())
 			}
 		}
 	}()

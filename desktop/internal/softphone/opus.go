@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/pion/webrtc/v4"
 	"gopkg.in/hraban/opus.v2"
@@ -24,8 +25,13 @@ type Opus struct {
 	// (libopus alone would pick about 51 kbit/s for 48 kHz mono).
 	Bitrate int
 	// ExpectedLoss is the packet loss (percent) the encoder plans its
-	// redundancy for; 10 when zero.
+	// redundancy for at the start of a call; when zero, the floor of the
+	// adaptation (fecMinLoss, 5): enough for libopus to code speech with
+	// its redundancy from the first frame, no more until the peer's
+	// receiver reports say so (fec.go).
 	ExpectedLoss int
+
+	wantLoss atomic.Int32 // set by expectLoss, taken by Encode; 0: no change
 
 	enc *opus.Encoder
 	dec *opus.Decoder
@@ -52,7 +58,7 @@ func (o *Opus) ForCall() (Codec, error) {
 	}
 	loss := o.ExpectedLoss
 	if loss == 0 {
-		loss = 10
+		loss = fecMinLoss
 	}
 	if err := enc.SetInBandFEC(true); err != nil {
 		return nil, err
@@ -80,11 +86,22 @@ func (o *Opus) Encode(pcm []int16) ([]byte, error) {
 	if o.enc == nil {
 		return nil, errOpusTemplate
 	}
+	if want := int(o.wantLoss.Swap(0)); want > 0 && want != o.ExpectedLoss {
+		if o.enc.SetPacketLossPerc(want) == nil {
+			o.ExpectedLoss = want
+		}
+	}
 	n, err := o.enc.Encode(pcm, o.out)
 	if err != nil {
 		return nil, err
 	}
 	return append([]byte(nil), o.out[:n]...), nil // the track keeps the sample
+}
+
+// expectLoss asks the encoder to plan its in-band FEC for percent loss
+// from the next frame on (the encoder is not shared: Encode applies it).
+func (o *Opus) expectLoss(percent int) {
+	o.wantLoss.Store(int32(percent))
 }
 
 // Decode one packet into 48 kHz mono (a stereo stream is mixed down by

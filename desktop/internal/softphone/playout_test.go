@@ -157,3 +157,63 @@ func benchPlayout(b *testing.B, enc, dec Codec) {
 		}
 	}
 }
+
+// firstWrite is a sink that notes how many frames the playout had
+// concealed when its first frame came.
+type firstWrite struct {
+	p         *playout
+	writes    int
+	concealed uint64
+	first     []int16
+}
+
+func (f *firstWrite) Start(int) error { return nil }
+func (f *firstWrite) Close() error    { return nil }
+func (f *firstWrite) Write(pcm []int16) error {
+	if f.writes == 0 {
+		f.concealed, f.first = f.p.concealed.Load(), append([]int16(nil), pcm...)
+	}
+	f.writes++
+	return nil
+}
+
+// TestPlayoutFirstWriteIsDecoded: the speaker gets nothing until the
+// jitter buffer has filled, and its first frame is the first packet
+// decoded, never concealment, even when the packet after it was lost
+// and the one before it came late (the benchmark's dial → audio played
+// is the time to that first write).
+func TestPlayoutFirstWriteIsDecoded(t *testing.T) {
+	sink := &firstWrite{}
+	p := newPlayout(newJitterBuffer(8000), PCMU{}, sink, 8000)
+	sink.p = p
+	t0 := time.Unix(1000, 0)
+	frame := func(v int16) []byte {
+		pcm := make([]int16, 160)
+		for i := range pcm {
+			pcm[i] = v
+		}
+		b, _ := PCMU{}.Encode(pcm)
+		return b
+	}
+	for range 3 { // nothing yet
+		_ = p.tick()
+	}
+	p.jb.push(21, 21*160, frame(3000), t0)
+	_ = p.tick()                           // one frame: below the 40 ms floor
+	p.jb.push(20, 20*160, frame(9000), t0) // came after 21: late, not played
+	p.jb.push(23, 23*160, frame(5000), t0) // 22 lost
+	if sink.writes != 0 {
+		t.Fatalf("%d frames written before the buffer filled", sink.writes)
+	}
+	for range 3 {
+		_ = p.tick()
+	}
+	want, _ := PCMU{}.Decode(frame(3000))
+	if sink.writes != 3 || sink.concealed != 0 || sink.first[0] != want[0] {
+		t.Errorf("%d frames written; the first after %d concealed, sample %d, want 3 written, the first decoded (%d), none concealed before",
+			sink.writes, sink.concealed, sink.first[0], want[0])
+	}
+	if c := p.concealed.Load(); c != 1 {
+		t.Errorf("%d concealed, want 1 (frame 22)", c)
+	}
+}
