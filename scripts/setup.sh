@@ -110,91 +110,48 @@ command -v go >/dev/null 2>&1 || die "go is not on PATH: install Go $(sed -n 's/
 command -v node >/dev/null 2>&1 || die "node is not on PATH"
 command -v npm >/dev/null 2>&1 || die "npm is not on PATH"
 
-# --- SES emulator (npm) -----------------------------------------------------
-# A marker in node_modules records the package.json and lock it was installed
-# from. A tree without the marker (installed by hand) is taken as current when
-# npm's own node_modules/.package-lock.json is not older than the manifests.
-SES_MARKER="$SES_DIR/node_modules/.agentdesk-installed"
-ses_manifest_hash() {
-	cat "$SES_DIR/package.json" "$SES_DIR/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1
+# --- npm trees: SES emulator, desktop frontend, the lab's browser SIP client --
+# npm_tree DIR runs npm ci (npm install without a lock) when DIR's manifests
+# changed since the last install. A marker in node_modules records the
+# package.json and lock it was installed from; a tree without the marker
+# (installed by hand) is taken as current when npm's own
+# node_modules/.package-lock.json is not older than the manifests.
+npm_hash() {
+	cat "$1/package.json" "$1/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1
 }
-ses_stale() {
-	ses_installed || return 0
-	if [ -f "$SES_MARKER" ]; then
-		[ "$(cat "$SES_MARKER")" != "$(ses_manifest_hash)" ]
+npm_stale() {
+	local dir="$1" marker="$1/node_modules/.agentdesk-installed" hidden="$1/node_modules/.package-lock.json"
+	[ -d "$dir/node_modules" ] || return 0
+	if [ -f "$marker" ]; then
+		[ "$(cat "$marker")" != "$(npm_hash "$dir")" ]
 		return
 	fi
-	local hidden="$SES_DIR/node_modules/.package-lock.json"
 	[ -f "$hidden" ] || return 0
-	[ "$SES_DIR/package.json" -nt "$hidden" ] && return 0
-	[ -f "$SES_DIR/package-lock.json" ] && [ "$SES_DIR/package-lock.json" -nt "$hidden" ] && return 0
+	[ "$dir/package.json" -nt "$hidden" ] && return 0
+	[ -f "$dir/package-lock.json" ] && [ "$dir/package-lock.json" -nt "$hidden" ] && return 0
 	return 1
 }
-[ -f "$SES_DIR/package.json" ] || die "$SES_DIR/package.json is missing"
-if ses_stale; then
-	npm_flags=(--no-audit --no-fund --loglevel=error)
-	if [ -f "$SES_DIR/package-lock.json" ]; then
-		say "npm ci in $SES_DIR"
-		run_quiet npm ci --prefix "$SES_DIR" "${npm_flags[@]}"
-	else
-		say "npm install in $SES_DIR (no package-lock.json)"
-		run_quiet npm install --prefix "$SES_DIR" "${npm_flags[@]}"
+npm_tree() {
+	local dir="$1" flags=(--no-audit --no-fund --loglevel=error)
+	[ -f "$dir/package.json" ] || die "$dir/package.json is missing"
+	if npm_stale "$dir"; then
+		if [ -f "$dir/package-lock.json" ]; then
+			say "npm ci in $dir"
+			run_quiet npm ci --prefix "$dir" "${flags[@]}"
+		else
+			say "npm install in $dir (no package-lock.json)"
+			run_quiet npm install --prefix "$dir" "${flags[@]}"
+		fi
 	fi
-	ses_installed || die "aws-ses-v2-local is still missing from $SES_DIR/node_modules after npm"
-fi
-ses_manifest_hash >"$SES_MARKER"
-
-# --- Desktop frontend (npm) -------------------------------------------------
-# Same rule as above: npm ci when the manifests changed since the last install.
-DESKTOP_FE_MARKER="$DESKTOP_FE/node_modules/.agentdesk-installed"
-desktop_fe_hash() {
-	cat "$DESKTOP_FE/package.json" "$DESKTOP_FE/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1
+	npm_hash "$dir" >"$dir/node_modules/.agentdesk-installed"
 }
-desktop_fe_stale() {
-	[ -d "$DESKTOP_FE/node_modules" ] || return 0
-	if [ -f "$DESKTOP_FE_MARKER" ]; then
-		[ "$(cat "$DESKTOP_FE_MARKER")" != "$(desktop_fe_hash)" ]
-		return
-	fi
-	local hidden="$DESKTOP_FE/node_modules/.package-lock.json"
-	[ -f "$hidden" ] || return 0
-	[ "$DESKTOP_FE/package.json" -nt "$hidden" ] && return 0
-	[ "$DESKTOP_FE/package-lock.json" -nt "$hidden" ] && return 0
-	return 1
-}
-if [ -f "$DESKTOP_FE/package-lock.json" ]; then
-	if desktop_fe_stale; then
-		say "npm ci in $DESKTOP_FE"
-		run_quiet npm ci --prefix "$DESKTOP_FE" --no-audit --no-fund --loglevel=error
-	fi
-	desktop_fe_hash >"$DESKTOP_FE_MARKER"
-fi
-
-# --- Voice lab's browser SIP client (npm: jssip, esbuild, playwright-core) ---
-# Same rule again.
-VOICE_BROWSER_MARKER="$VOICE_BROWSER/node_modules/.agentdesk-installed"
-voice_browser_hash() {
-	cat "$VOICE_BROWSER/package.json" "$VOICE_BROWSER/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1
-}
-voice_browser_stale() {
-	[ -d "$VOICE_BROWSER/node_modules" ] || return 0
-	if [ -f "$VOICE_BROWSER_MARKER" ]; then
-		[ "$(cat "$VOICE_BROWSER_MARKER")" != "$(voice_browser_hash)" ]
-		return
-	fi
-	local hidden="$VOICE_BROWSER/node_modules/.package-lock.json"
-	[ -f "$hidden" ] || return 0
-	[ "$VOICE_BROWSER/package.json" -nt "$hidden" ] && return 0
-	[ "$VOICE_BROWSER/package-lock.json" -nt "$hidden" ] && return 0
-	return 1
-}
-if [ -f "$VOICE_BROWSER/package-lock.json" ]; then
-	if voice_browser_stale; then
-		say "npm ci in $VOICE_BROWSER"
-		run_quiet npm ci --prefix "$VOICE_BROWSER" --no-audit --no-fund --loglevel=error
-	fi
-	voice_browser_hash >"$VOICE_BROWSER_MARKER"
-fi
+# The emulator's package missing from a tree the marker calls current (a
+# hand-made mess) still gets npm run.
+ses_installed || rm -f "$SES_DIR/node_modules/.agentdesk-installed"
+npm_tree "$SES_DIR"
+ses_installed || die "aws-ses-v2-local is still missing from $SES_DIR/node_modules after npm"
+npm_tree "$DESKTOP_FE"
+npm_tree "$VOICE_BROWSER"
 
 # --- Go modules -------------------------------------------------------------
 say "go mod download"
