@@ -16,15 +16,11 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { env as harnessEnv, launchChromium } from './tests/harness.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run scripts/desktop-e2e-voice.sh`);
-  return v;
-};
+const env = (k) => harnessEnv(k, 'scripts/desktop-e2e-voice.sh');
 const APP = env('E2E_APP');
 const EMAIL = env('E2E_EMAIL');
 const PASSWORD = env('E2E_PASSWORD');
@@ -132,11 +128,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let browser, page, customer;
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   customer = new Baresip(env('VOICE_LAB_CUSTOMER_CTRL'));
   await customer.ready;
 });

@@ -9,14 +9,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { Admin } from './admin.js';
+import { env, launchChromium } from './harness.js';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run scripts/desktop-e2e.sh`);
-  return v;
-};
 const API = env('E2E_API');
 const SES = env('E2E_SES');
 const EMAIL = env('E2E_EMAIL');
@@ -35,11 +30,7 @@ const admin = new Admin(API, SES, EMAIL);
 let browser;
 let instance; // the running app4: { child, exited }
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   await admin.signIn();
   const u = await admin.agent();
   await admin.call('PUT', `/v1/admin/users/${u.id}/password`, { password: PASSWORD });
