@@ -229,7 +229,14 @@ describe('in a call', () => {
     await renderApp(inCall())
     const summary = screen.getByText(/Call quality: Good/)
     await user.click(summary)
-    for (const text of ['4.3', '42 ms', '3 ms', '0.5 %', 'opus']) expect(screen.getByText(text)).toBeInTheDocument()
+    for (const text of ['4.3', '42 ms', '3.2 ms', '0.5 %', 'opus']) expect(screen.getByText(text)).toBeInTheDocument()
+  })
+
+  it('shows sub-millisecond round trips with a decimal, not 0 ms', async () => {
+    const user = userEvent.setup()
+    await renderApp(inCall({ stats: { rtt_ms: 0.37, jitter_ms: 2, loss_pct: 0, mos: 4.4, codec: 'opus' } }))
+    await user.click(screen.getByText(/Call quality: Good/))
+    expect(screen.getByText('0.4 ms')).toBeInTheDocument()
   })
 
   it('buckets the MOS and formats the timer', () => {
@@ -281,5 +288,14 @@ describe('in French', () => {
     const dialog = await screen.findByRole('alertdialog', { name: 'Appel entrant' })
     expect(within(dialog).getByRole('button', { name: 'Répondre' })).toBeInTheDocument()
     expect(within(dialog).getByRole('button', { name: 'Refuser' })).toBeInTheDocument()
+  })
+
+  it('the quality figures use a decimal comma', async () => {
+    const user = userEvent.setup()
+    await renderApp(
+      desk({ call: call({ state: 'in_call', answered_at: new Date().toISOString(), stats: { rtt_ms: 42, jitter_ms: 3.2, loss_pct: 0.5, mos: 4.3, codec: 'opus' } }) }, { language: 'fr', seq: 1 }),
+    )
+    await user.click(screen.getByText(/Qualité/))
+    for (const text of ['4,3', '3,2 ms', '0,5 %']) expect(screen.getByText(text)).toBeInTheDocument()
   })
 })
