@@ -156,19 +156,44 @@ func (m *mediaSession) sendCodec() Codec {
 	return m.codec
 }
 
-// playLoop plays one frame of the peer's audio every 20 ms until close.
+// maxCatchUp is how many frames a late wake-up of the playout loop plays
+// at once; beyond, the frames whose time passed are skipped.
+const maxCatchUp = 5
+
+// framesDue is how many frames to play at a wake-up elapsed after the
+// loop's start, with played frames played so far, and the new count of
+// frames accounted for.
+func framesDue(elapsed time.Duration, played int64) (play int, accounted int64) {
+	due := int64(elapsed / frameDuration)
+	if due <= played {
+		return 0, played
+	}
+	return int(min(due-played, maxCatchUp)), due
+}
+
+// playLoop plays the peer's audio at one frame per 20 ms until close.
+// The ticker drops the ticks its reader missed, so a wake-up that comes
+// late (a busy machine) plays every frame whose time has passed, up to
+// maxCatchUp: otherwise the speaker would be short of those frames and
+// the jitter buffer's delay would grow by as many until dropExcess.
 func (m *mediaSession) playLoop() {
 	defer m.wg.Done()
+	start := time.Now()
 	tick := time.NewTicker(frameDuration)
 	defer tick.Stop()
+	var played int64
 	for {
 		select {
 		case <-m.stop:
 			return
 		case <-tick.C:
 		}
+		var n int
+		n, played = framesDue(time.Since(start), played)
 		if p := m.play.Load(); p != nil {
-			_ = p.tick()
+			for range n {
+				_ = p.tick()
+			}
 		}
 	}
 }

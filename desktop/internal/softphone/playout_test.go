@@ -222,3 +222,28 @@ func TestPlayoutFirstWriteIsDecoded(t *testing.T) {
 		t.Errorf("%d concealed, want 1 (frame 22)", c)
 	}
 }
+
+// TestFramesDue: the playout loop plays one frame per 20 ms of its clock,
+// catches up on wake-ups that came late (up to maxCatchUp), and skips
+// what is further behind.
+func TestFramesDue(t *testing.T) {
+	ms := time.Millisecond
+	cases := []struct {
+		elapsed      time.Duration
+		played       int64
+		play         int
+		accountedFor int64
+	}{
+		{20 * ms, 0, 1, 1},            // on time
+		{21 * ms, 0, 1, 1},            // a little late
+		{39 * ms, 1, 0, 1},            // an early tick: nothing due yet
+		{60 * ms, 1, 2, 3},            // a tick missed
+		{200 * ms, 3, maxCatchUp, 10}, // far behind: 5 played, 2 skipped
+	}
+	for _, c := range cases {
+		play, acc := framesDue(c.elapsed, c.played)
+		if play != c.play || acc != c.accountedFor {
+			t.Errorf("framesDue(%v, %d) = %d, %d; want %d, %d", c.elapsed, c.played, play, acc, c.play, c.accountedFor)
+		}
+	}
+}
