@@ -157,3 +157,34 @@ func (o *Opus) applyRemoteFmtp(line string) {
 		}
 	}
 }
+
+// hasFEC: whether payload carries in-band FEC (SILK's LBRR data) for the
+// frame before it. Only SILK and hybrid packets can (TOC configurations
+// 0..15, RFC 6716 §3.1); in a packet of one frame, code 0, the LBRR flag
+// of the first channel is the second of the range coder's first bits
+// (after one VAD flag per 20 ms SILK frame), and bits of probability ½ at
+// the start of the range coder are the first byte's top bits. Packets of
+// several frames (codes 1..3) are assumed to carry it.
+func (o *Opus) hasFEC(payload []byte) bool {
+	if len(payload) < 2 {
+		return false
+	}
+	toc := payload[0]
+	if toc>>3 >= 16 { // CELT only
+		return false
+	}
+	if toc&3 != 0 {
+		return true
+	}
+	silkFrames := 1 // 10 or 20 ms
+	switch (toc >> 3) & 3 {
+	case 2:
+		silkFrames = 2 // 40 ms
+	case 3:
+		silkFrames = 3 // 60 ms
+	}
+	if toc>>3 >= 12 { // hybrid: 10 or 20 ms, one SILK frame
+		silkFrames = 1
+	}
+	return payload[1]&(0x80>>silkFrames) != 0
+}

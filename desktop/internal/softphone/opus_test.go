@@ -79,10 +79,13 @@ func TestOpusToneRoundTrip(t *testing.T) {
 	}
 }
 
-// plcOnly hides the in-band FEC: every lost frame is made up by PLC.
+// plcOnly hides the in-band FEC and the pitch-based concealment: every
+// lost frame is made up by libopus's PLC (while the next packet is there,
+// as in lossRun).
 type plcOnly struct{ *Opus }
 
 func (p plcOnly) DecodeFEC([]byte) ([]int16, error) { return p.DecodeLost() }
+func (p plcOnly) hasFEC([]byte) bool                { return true }
 
 // TestOpusPlayoutUnderLoss measures how much of a 1 kHz tone survives 10%
 // and 20% random loss through the jitter buffer and playout with FEC and

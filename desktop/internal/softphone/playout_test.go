@@ -96,22 +96,27 @@ func TestPCMUConcealmentFadesOut(t *testing.T) {
 	}
 	payload, _ := PCMU{}.Encode(loud)
 	t0 := time.Unix(1000, 0)
-	jb.push(1, 0, payload, t0)
-	jb.push(2, 160, payload, t0.Add(frameDuration))
-	// 2 frames played, then the peer falls silent: 3 softer repeats, then
-	// silence, then nothing at all (paused).
-	for range 2 + maxUnderrun + 2 {
+	for i := range 3 { // 60 ms: more than the concealment's 48 ms history
+		jb.push(uint16(1+i), uint32(160*i), payload, t0.Add(time.Duration(i)*frameDuration))
+	}
+	// 3 frames played, then the peer falls silent: the last period
+	// repeated at full level for 10 ms, fading to silence at 60 ms, then
+	// nothing at all (paused).
+	for range 3 + maxUnderrun + 2 {
 		_ = p.tick()
 	}
 	s, _ := rec.Samples()
-	if len(s) != (2+maxUnderrun)*160 {
-		t.Fatalf("%d samples, want %d frames", len(s), 2+maxUnderrun)
+	if len(s) != (3+maxUnderrun)*160 {
+		t.Fatalf("%d samples, want %d frames", len(s), 3+maxUnderrun)
 	}
-	v := DecodeULaw(EncodeULaw(10000))
-	want := []int16{v, v, int16(float64(v) * 0.8), int16(float64(v) * 0.5), int16(float64(v) * 0.25), 0, 0}
-	for f, w := range want {
-		if got := int16(s[f*160] * 32768); got != w {
-			t.Errorf("frame %d: %d, want %d", f, got, w)
+	v := float64(DecodeULaw(EncodeULaw(10000)))
+	// gain at each concealed frame's start and 10 ms in: 1 until 10 ms,
+	// then −0.2 per 10 ms
+	want := []float64{1, 1, 1, 1, 1, 1, 1, 1, 0.8, 0.6, 0.4, 0.2, 0, 0, 0, 0} // the gap starts at 60 ms
+	for k, g := range want {
+		got := s[k*80] * 32768
+		if d := got - g*v; d > 2 || d < -2 {
+			t.Errorf("%d ms: %.0f, want %.0f", k*10, got, g*v)
 		}
 	}
 	if st := p.stats(); st.Concealed != maxUnderrun || st.Lost != 0 {
@@ -215,5 +220,30 @@ func TestPlayoutFirstWriteIsDecoded(t *testing.T) {
 	}
 	if c := p.concealed.Load(); c != 1 {
 		t.Errorf("%d concealed, want 1 (frame 22)", c)
+	}
+}
+
+// TestFramesDue: the playout loop plays one frame per 20 ms of its clock,
+// catches up on wake-ups that came late (up to maxCatchUp), and skips
+// what is further behind.
+func TestFramesDue(t *testing.T) {
+	ms := time.Millisecond
+	cases := []struct {
+		elapsed      time.Duration
+		played       int64
+		play         int
+		accountedFor int64
+	}{
+		{20 * ms, 0, 1, 1},            // on time
+		{21 * ms, 0, 1, 1},            // a little late
+		{39 * ms, 1, 0, 1},            // an early tick: nothing due yet
+		{60 * ms, 1, 2, 3},            // a tick missed
+		{200 * ms, 3, maxCatchUp, 10}, // far behind: 5 played, 2 skipped
+	}
+	for _, c := range cases {
+		play, acc := framesDue(c.elapsed, c.played)
+		if play != c.play || acc != c.accountedFor {
+			t.Errorf("framesDue(%v, %d) = %d, %d; want %d, %d", c.elapsed, c.played, play, acc, c.play, c.accountedFor)
+		}
 	}
 }
