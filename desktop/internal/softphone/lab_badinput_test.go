@@ -27,14 +27,7 @@ const garbageSDP = "v=0\r\no=broken\r\nm=audio notaport RTP/AVP\r\nthis is not S
 func labBadInput(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(*events) Config, subs map[string]string) {
 	t.Run("malformed SDP and SIP from the peer", func(t *testing.T) {
 		ev := newEvents()
-		p, err := New(cfg(ev))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
-		if err := p.Register(ctx); err != nil {
-			t.Fatal(err)
-		}
+		p := registered(ctx, t, cfg(ev))
 		domain := lab.Env["SIP_DOMAIN"]
 		kamailio := lab.Env["VOICE_LAB_SIP_UDP"]
 		host, _, _ := net.SplitHostPort(kamailio)

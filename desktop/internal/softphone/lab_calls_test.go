@@ -211,14 +211,7 @@ func labCallControl(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(
 		ev := newEvents()
 		c := cfg(ev)
 		c.NewSource = func() AudioSource { return &ToneSource{Freq: 1000} }
-		p, err := New(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
-		if err := p.Register(ctx); err != nil {
-			t.Fatal(err)
-		}
+		p := registered(ctx, t, c)
 		customer, err := lab.Agent(ctx, "customer")
 		if err != nil {
 			t.Fatal(err)
@@ -533,14 +526,7 @@ func labTransfer(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(*ev
 func labReconnect(ctx context.Context, t *testing.T, lab *voice.Lab, cfg func(*events) Config) {
 	t.Run("re-register after Kamailio restarts", func(t *testing.T) {
 		ev := newEvents()
-		p, err := New(cfg(ev))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
-		if err := p.Register(ctx); err != nil {
-			t.Fatal(err)
-		}
+		p := registered(ctx, t, cfg(ev))
 		t0 := time.Now()
 		if err := lab.RestartKamailio(ctx); err != nil {
 			t.Fatal(err)

@@ -33,6 +33,21 @@ func TestLab(t *testing.T) {
 	labtest.Run(t, "sptest", run)
 }
 
+// registered makes a phone with c and registers it; it is closed when the
+// (sub)test ends.
+func registered(ctx context.Context, t *testing.T, c Config) *Phone {
+	t.Helper()
+	p, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	if err := p.Register(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // TestInLab: our softphone against Kamailio, rtpengine and baresip.
 func TestInLab(t *testing.T) {
 	lab := labtest.Lab(t)
@@ -109,14 +124,7 @@ func TestInLab(t *testing.T) {
 		ev := newEvents()
 		c := cfg(ev)
 		c.NewSource = func() AudioSource { return &ToneSource{Freq: 1000} }
-		p, err := New(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
-		if err := p.Register(ctx); err != nil {
-			t.Fatal(err)
-		}
+		p := registered(ctx, t, c)
 		customer, err := lab.Agent(ctx, "customer")
 		if err != nil {
 			t.Fatal(err)
@@ -168,14 +176,7 @@ func TestInLab(t *testing.T) {
 
 	t.Run("we decline the customer", func(t *testing.T) {
 		ev := newEvents()
-		p, err := New(cfg(ev))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
-		if err := p.Register(ctx); err != nil {
-			t.Fatal(err)
-		}
+		p := registered(ctx, t, cfg(ev))
 		customer, err := lab.Agent(ctx, "customer")
 		if err != nil {
 			t.Fatal(err)
@@ -235,14 +236,7 @@ func TestInLab(t *testing.T) {
 
 	t.Run("unknown number", func(t *testing.T) {
 		ev := newEvents()
-		p, err := New(cfg(ev))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
-		if err := p.Register(ctx); err != nil {
-			t.Fatal(err)
-		}
+		p := registered(ctx, t, cfg(ev))
 		call, err := p.Dial(ctx, "1003") // no one registered
 		if err == nil {
 			t.Fatal("a call to an unregistered extension succeeded")
