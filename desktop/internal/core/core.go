@@ -489,14 +489,7 @@ func (c *Core) login(e wizard.DoLogin) wizard.Event {
 	if err != nil {
 		return wizard.Failed{ID: e.ID, What: "POST /v1/auth/login", Err: err}
 	}
-	email := tok.User.Email
-	if email == "" {
-		email = e.Email
-	}
-	c.email.Store(&email)
-	c.tok.set(tok)
-	c.saveSession(tok)
-	return c.signedIn(e.ID, false)
+	return c.tokensIssued(tok, e.Email, e.ID, false)
 }
 
 func (c *Core) restore(e wizard.DoRestore) wizard.Event {
@@ -516,14 +509,20 @@ func (c *Core) restore(e wizard.DoRestore) wizard.Event {
 	case err != nil:
 		return wizard.Failed{ID: e.ID, What: "POST /v1/auth/refresh", Err: err}
 	}
-	email := tok.User.Email
-	if email == "" {
-		email = saved.Email
+	return c.tokensIssued(tok, saved.Email, e.ID, true)
+}
+
+// tokensIssued takes the tokens a login or a restore got: the account's
+// email (the one typed or saved when the server gives none), the tokens in
+// memory and the keyring, then /v1/me and the rest of signing in.
+func (c *Core) tokensIssued(tok *api.TokenResponse, email string, id uint64, restored bool) wizard.Event {
+	if tok.User.Email != "" {
+		email = tok.User.Email
 	}
 	c.email.Store(&email)
 	c.tok.set(tok)
 	c.saveSession(tok)
-	return c.signedIn(e.ID, true)
+	return c.signedIn(id, restored)
 }
 
 // signedIn loads /v1/me, reads the remembered station and opens the push
