@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Admin } from './admin.js';
-import { env, launchChromium } from './harness.js';
+import { env, launchChromium, signOut, submitStation, tasks, toPassword } from './harness.js';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -67,11 +67,6 @@ async function toStationAndTeam(page) {
   await page.locator('#team-input').waitFor();
   await page.locator('form button[type=submit]').click();
 }
-async function tasks(page) {
-  await page.locator('h1#step-title', { hasText: /Tasks|Tâches|Tarefas/ }).waitFor();
-  await page.locator('#queues-title').waitFor();
-}
-
 let app1;
 test('languages: en, fr, pt-BR render the wizard without raw keys; axe on the server and email steps', async () => {
   app1 = await open(env('E2E_APP1'));
@@ -237,27 +232,6 @@ test('remember my credentials with no keyring (a third instance with no D-Bus se
 
 // --- as the demo tenant's admin (through the API), with app1 -----------------
 const admin = new Admin(API, SES, EMAIL);
-async function signOut(page) {
-  await page.locator('#profile-button').click();
-  await page.getByRole('menuitem', { name: 'Sign out' }).click();
-}
-async function toPassword(page) {
-  const emailBox = page.locator('#email');
-  const pw = page.locator('#password');
-  await Promise.race([emailBox.waitFor(), pw.waitFor()]);
-  if (await emailBox.isVisible()) { await emailBox.fill(EMAIL); await emailBox.press('Enter'); }
-  await pw.waitFor();
-}
-async function submitStationToTasks(page) {
-  await page.locator('form button[type=submit]').click();
-  await page.locator('#team-input').waitFor();
-  await page.locator('form button[type=submit]').click();
-  const prompt = page.locator('#takeover-intro');
-  const q = page.locator('#queues-title');
-  await Promise.race([prompt.waitFor(), q.waitFor()]);
-  if (await prompt.isVisible()) await page.getByRole('button', { name: 'Continue' }).click();
-  await tasks(page);
-}
 async function setLock(locked) {
   const t = await admin.tenant();
   return admin.putTenant({ ...t, station_policy: { ...t.station_policy, dial_number_locked: locked,
@@ -268,13 +242,13 @@ test('locked dial number: the admin locks it in the tenant policy; the station s
   // app1 is on the station step (remembered Extension). The third instance
   // holds the agent's session: take it back, then sign out so that the next
   // sign-in loads /v1/me with the lock.
-  await submitStationToTasks(app1);
+  await submitStation(app1);
   await admin.signIn();
   const t = await setLock(true);
   const number = t.station_policy.default_dial_number;
   try {
     await signOut(app1);
-    await toPassword(app1);
+    await toPassword(app1, EMAIL);
     await app1.locator('#password').fill(password);
     await app1.locator('#password').press('Enter');
     await app1.locator('#dial-number, #extension').first().waitFor();
@@ -291,7 +265,7 @@ test('locked dial number: the admin locks it in the tenant policy; the station s
     await noRawKeys(app1, 'locked station step');
     await axe(app1, 'locked station step');
     await shot(app1, 'station-locked');
-    await submitStationToTasks(app1);
+    await submitStation(app1);
   } finally {
     await setLock(false);
   }
@@ -367,12 +341,12 @@ test('languages: en, fr, pt-BR render the email, password and station steps with
       await shot(app1, `${where}-${lang}`);
     }
   };
-  await toPassword(app1);
+  await toPassword(app1, EMAIL);
   await langs('password');
   await app1.locator('#password').press(process.platform === 'darwin' ? 'Meta+ArrowLeft' : 'Alt+ArrowLeft');
   await app1.locator('#email').waitFor();
   await langs('email');
-  await toPassword(app1);
+  await toPassword(app1, EMAIL);
   await app1.locator('#password').fill(password);
   await app1.locator('#password').press('Enter');
   await app1.locator('#dial-number, #extension').first().waitFor();

@@ -15,3 +15,38 @@ export const launchChromium = () =>
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+
+// Steps through the app the way an agent does, shared by the test files.
+
+/** tasks waits for the Tasks page (in any of the three languages). */
+export async function tasks(page) {
+  await page.locator('h1#step-title', { hasText: /Tasks|Tâches|Tarefas/ }).waitFor();
+  await page.locator('#queues-title').waitFor();
+}
+
+/** toPassword goes from the email step (typing email) or the password step to the password step. */
+export async function toPassword(page, email) {
+  const emailBox = page.locator('#email');
+  const pw = page.locator('#password');
+  await Promise.race([emailBox.waitFor(), pw.waitFor()]);
+  if (await emailBox.isVisible()) { await emailBox.fill(email); await emailBox.press('Enter'); }
+  await pw.waitFor();
+}
+
+/** submitStation goes from the station step to the Tasks page (taking the session over if asked). */
+export async function submitStation(page) {
+  await page.locator('form button[type=submit]').click();
+  await page.locator('#team-input').waitFor();
+  await page.locator('form button[type=submit]').click();
+  const prompt = page.locator('#takeover-intro');
+  const q = page.locator('#queues-title');
+  await Promise.race([prompt.waitFor(), q.waitFor()]);
+  if (await prompt.isVisible()) await page.getByRole('button', { name: 'Continue' }).click();
+  await tasks(page);
+}
+
+/** signOut signs out from the profile menu. */
+export async function signOut(page) {
+  await page.locator('#profile-button').click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+}

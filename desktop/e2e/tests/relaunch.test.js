@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Admin } from './admin.js';
-import { env, launchChromium } from './harness.js';
+import { env, launchChromium, signOut, submitStation, tasks, toPassword } from './harness.js';
 
 const API = env('E2E_API');
 const SES = env('E2E_SES');
@@ -85,37 +85,13 @@ async function open() {
   return page;
 }
 
-async function tasks(page) {
-  await page.locator('h1#step-title', { hasText: /Tasks|Tâches|Tarefas/ }).waitFor();
-  await page.locator('#queues-title').waitFor();
-}
-
 /** toStation goes from the email or password step to the station step. */
 async function toStation(page) {
-  const emailBox = page.locator('#email');
+  await toPassword(page, EMAIL);
   const pw = page.locator('#password');
-  await Promise.race([emailBox.waitFor(), pw.waitFor()]);
-  if (await emailBox.isVisible()) { await emailBox.fill(EMAIL); await emailBox.press('Enter'); }
   await pw.fill(PASSWORD);
   await pw.press('Enter');
   await page.locator('#dial-number, #extension').first().waitFor();
-}
-
-/** submitStation goes from the station step to the Tasks page (taking the session over if asked). */
-async function submitStation(page) {
-  await page.locator('form button[type=submit]').click();
-  await page.locator('#team-input').waitFor();
-  await page.locator('form button[type=submit]').click();
-  const prompt = page.locator('#takeover-intro');
-  const q = page.locator('#queues-title');
-  await Promise.race([prompt.waitFor(), q.waitFor()]);
-  if (await prompt.isVisible()) await page.getByRole('button', { name: 'Continue' }).click();
-  await tasks(page);
-}
-
-async function signOut(page) {
-  await page.locator('#profile-button').click();
-  await page.getByRole('menuitem', { name: 'Sign out' }).click();
 }
 
 test('relaunch: signed in with "Remember my credentials", stopped, started again: the Tasks page without signing in', async () => {
