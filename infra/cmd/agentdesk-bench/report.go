@@ -200,6 +200,7 @@ func (r results) markdown() string {
 	w("# Performance\n\n")
 	w("Written by `make bench` (`go run ./infra/cmd/agentdesk-bench`); every figure on this page comes from the run below.\n")
 	w("Rerun it to refresh the page. It starts its own local stack on free loopback ports, so it can run beside `make run`.\n\n")
+	w("The desktop app's figures (cold start, memory) are in [PERFORMANCE-desktop.md](PERFORMANCE-desktop.md) and the softphone's, side by side with JsSIP in Chromium, in [PERFORMANCE-voice.md](PERFORMANCE-voice.md): `make bench` writes all three.\n\n")
 
 	w("## Run\n\n| | |\n| --- | --- |\n")
 	w("| date | %s (UTC); the run took %.0f s |\n", r.Started.UTC().Format("2006-01-02 15:04"), r.Took.Seconds())
